@@ -1,0 +1,102 @@
+"""Compiled policy: packs of rules, ready for the engine. Built by postguard.policy.loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from postguard.model import Reference
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One way a rule can match: a regular expression or a keyword list, optionally validated."""
+
+    kind: str  # "regex" | "keywords"
+    pattern: Any = None  # compiled regex.Pattern for kind "regex"
+    source: str = ""  # the pattern as written, or "keywords"
+    keywords: tuple[str, ...] = ()
+    validator: str | None = None  # name in postguard.policy.validators.VALIDATORS
+    group: str | int | None = None  # take evidence from this group of the regex
+
+
+@dataclass(frozen=True)
+class WordWindow:
+    """Words that must (require) or must not (exclude) stand within `before`/`after` characters."""
+
+    words: tuple[str, ...] = ()
+    patterns: tuple[Any, ...] = ()  # compiled regexes, as an alternative to words
+    before: int = 20
+    after: int = 20
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Fires when findings carrying at least `min_distinct` distinct tags from `tags` occur in one post
+    (and, if `with_tags` is given, at least one finding or signal carrying one of those)."""
+
+    tags: tuple[str, ...]
+    min_distinct: int = 2
+    with_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleExamples:
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+    todo_match: tuple[str, ...] = ()  # known misses: recorded, not failing
+    todo_no_match: tuple[str, ...] = ()  # known false alarms: recorded, not failing
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: str
+    severity: str
+    messages: dict[str, str]  # {"en": ..., "zh": ...}; at least one
+    advices: dict[str, str]
+    references: tuple[Reference, ...]
+    languages: tuple[str, ...] = ("zh", "en")
+    segments: tuple[str, ...] = ("text", "ocr")
+    matchers: tuple[Matcher, ...] = ()
+    require: tuple[WordWindow, ...] = ()  # every one must be satisfied
+    exclude: tuple[WordWindow, ...] = ()  # none may be satisfied
+    unless: tuple[Matcher, ...] = ()  # post-level exceptions: if any matches anywhere, the rule is quiet
+    unless_label: str = ""  # how to describe the missing exception in `why`
+    post_require: tuple[Matcher, ...] = ()  # post-level conditions: the rule fires only if one matches
+    combine: Combination | None = None
+    tags: tuple[str, ...] = ()
+    report: bool = True  # False: a signal that only feeds combination rules
+    fix: dict[str, Any] | None = None
+    examples: RuleExamples = field(default_factory=RuleExamples)
+    pack: str = ""
+    source: str = ""  # "file:line" of the rule's definition
+    description: str = ""
+
+    def message(self, lang: str) -> str:
+        return self.messages.get(lang) or next(iter(self.messages.values()), "")
+
+    def advice(self, lang: str) -> str:
+        return self.advices.get(lang) or next(iter(self.advices.values()), "")
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    name: str
+    version: str
+    path: str
+    description: str = ""
+
+
+@dataclass
+class Policy:
+    packs: list[PackInfo]
+    rules: list[Rule]
+    # filled by the compiler: a keyword automaton over every rule's keywords, and lookups
+    compiled: Any = None
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        return None
