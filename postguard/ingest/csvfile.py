@@ -223,10 +223,10 @@ def read(path: Path, options: ReaderOptions) -> Iterator[Post | InputError]:
     name = os.fspath(path)
     text_col = pick_key(header, options.text_column, TEXT_KEYS)
     if text_col is None:
-        wanted = repr(options.text_column) if options.text_column else "a text column"
+        wanted = f"column {options.text_column!r}" if options.text_column else "text column"
         yield InputError(
             f"{name}:1",
-            f"no {wanted} among the columns {', '.join(header)}; name it with --text-column",
+            f"no {wanted} among {', '.join(header)}; name the post text column with --text-column",
         )
         return
     missing = [

@@ -72,7 +72,10 @@ def _detect_file(path: Path) -> str | None:
     if suffix == ".js" and twitter.tweet_files(path.parent) and path in twitter.tweet_files(path.parent):
         return "twitter"
     if suffix == ".csv":
-        return "weibo" if weibo.header_matches(path) else "csv"
+        if weibo.header_matches(path):
+            return "weibo"
+        # weibo-crawler's users.csv (profiles, no posts) sits beside the user folders
+        return None if weibo.header_matches(path, ("用户id", "昵称")) else "csv"
     if suffix != ".json":
         return None
     parents = [p.name for p in path.parents][:3]

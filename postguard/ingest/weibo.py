@@ -42,15 +42,16 @@ def weibo_csvs(folder: Path) -> list[Path]:
     return out
 
 
-def header_matches(path: Path) -> bool:
-    """True when the first line of a CSV file names the weibo-crawler columns (reads 4 KB only)."""
+def header_matches(path: Path, columns: tuple[str, ...] = REQUIRED) -> bool:
+    """True when the first line of a CSV file names these columns (reads 4 KB only)."""
     try:
         with path.open("rb") as f:
             head = f.read(4096)
     except OSError:
         return False
     first = head.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
-    return all(col in first.replace('"', "").split(",") for col in REQUIRED)
+    cells = [c.strip() for c in first.replace('"', "").split(",")]
+    return all(col in cells for col in columns)
 
 
 def image_index(folder: Path) -> dict[str, list[str]] | None:

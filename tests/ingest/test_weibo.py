@@ -108,3 +108,9 @@ def test_wrong_field_count_row_is_an_error_and_the_rest_is_read(tmp_path: Path) 
 def test_detect_export_for_the_csv_and_the_user_folder() -> None:
     assert detect_export(CSV) == "weibo"
     assert detect_export(USER_DIR) == "weibo"
+
+
+def test_the_crawlers_users_csv_is_not_taken_for_posts(tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("\ufeff用户id,昵称,性别\n1669879401,李医生说健康,m\n", encoding="utf-8")
+    assert detect_export(users) is None
