@@ -16,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from postguard.model import Finding, InputError, PostResult, severity_rank
+from postguard.model import SEVERITIES, Finding, InputError, PostResult, severity_rank
 from postguard.report import ReportOptions, ScanRun
 from postguard.report.sarif import (
     Masker,
@@ -54,7 +54,8 @@ class _Suite:
 
 def render(run: ScanRun, out: TextIO, options: ReportOptions) -> None:
     mask = should_mask(options)
-    threshold = severity_rank(options.fail_on)
+    # "never" (or anything that is not a severity) fails nothing
+    threshold = severity_rank(options.fail_on) if options.fail_on in SEVERITIES else len(SEVERITIES)
     suites: dict[str, _Suite] = {}  # first-seen order: accounts interleave in an export
     for result in run.results():
         name = result.post.account or post_artifact(result.post)

@@ -160,7 +160,7 @@ def _md(text: str) -> str:
 
 def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     short = rule.message("en") or rule.id
-    full = rule.description or " ".join(_sentence(x) for x in (short, rule.advice("en")) if x)
+    full = rule.description or " ".join(_sentence(x, ".") for x in (short, rule.advice("en")) if x)
     descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": _pascal(rule.id) or rule.id,
@@ -189,7 +189,8 @@ def _descriptor_from_finding(finding: Finding) -> dict[str, Any]:
         "name": _pascal(finding.rule) or finding.rule,
         "shortDescription": {"text": messages.get("en") or finding.message or finding.rule},
         "fullDescription": {
-            "text": " ".join(_sentence(x) for x in (finding.message, finding.advice) if x) or finding.rule
+            "text": " ".join(_sentence(x, ".") for x in (finding.message, finding.advice) if x)
+            or finding.rule
         },
         "help": _help(finding.rule, messages, advices, finding.references),
         "defaultConfiguration": {"level": sarif_level(finding.severity)},
@@ -287,6 +288,7 @@ def _utc(stamp: str) -> str | None:
 IDENTIFIABILITY = "identifiability"
 LEVELS: dict[str, str] = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 _SOURCE_LINE = re.compile(r"^(.*?):(\d+)$")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def sarif_level(severity: str) -> str:
@@ -323,17 +325,23 @@ class Masker:
 
 
 def finding_text(finding: Finding, masker: Masker) -> str:
-    """One message: what was found, the (masked) evidence, what to do."""
-    parts = [masker(finding.message) or finding.rule]
-    if finding.evidence:
-        parts.append(f"Evidence: “{masker(finding.evidence)}”.")
-    if finding.advice:
-        parts.append(masker(finding.advice))
-    return " ".join(_sentence(p.strip()) for p in parts if p.strip())
+    """One message in the finding's own language: what was found, the (masked) evidence, what to do."""
+    message = masker(finding.message).strip() or finding.rule
+    advice = masker(finding.advice).strip()
+    evidence = masker(finding.evidence)
+    if _HAN.search(message):
+        parts = [
+            _sentence(message, "。"),
+            f"证据：“{evidence}”。" if evidence else "",
+            _sentence(advice, "。"),
+        ]
+        return "".join(p for p in parts if p)
+    parts = [_sentence(message, "."), f"Evidence: “{evidence}”." if evidence else "", _sentence(advice, ".")]
+    return " ".join(p for p in parts if p)
 
 
-def _sentence(text: str) -> str:
-    return text if text[-1] in ".。!！?？:：”\"'" else text + "."
+def _sentence(text: str, stop: str) -> str:
+    return text if not text or text[-1] in ".。!！?？:：”\"'）)" else text + stop
 
 
 def split_source(source: str) -> tuple[str, int | None]:

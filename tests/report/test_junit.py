@@ -70,6 +70,13 @@ def test_lower_fail_on_turns_them_into_failures() -> None:
     assert p3.find("system-out") is None
 
 
+def test_fail_on_never_fails_nothing_but_lists_everything() -> None:
+    root = parse(fail_on="never")
+    assert root.get("failures") == "0" and root.find(".//failure") is None
+    li = suite(root, "dr_li").find("testcase")
+    assert li is not None and "critical zh-phone-number" in (li.findtext("system-out") or "")
+
+
 def test_suppressed_findings_are_listed_with_their_reason_but_do_not_fail() -> None:
     li = suite(parse(), "dr_li").find("testcase")
     assert li is not None

@@ -245,3 +245,14 @@ def test_rule_missing_from_the_policy_is_described_from_its_finding() -> None:
 def test_summary_is_attached_to_the_run() -> None:
     summary = sarif_doc()["runs"][0]["properties"]["summary"]
     assert summary["posts"] == 4 and summary["flagged"] == 3 and summary["errors"] == 2
+
+
+def test_message_reads_in_the_findings_language() -> None:
+    by_rule = results_by_rule(sarif_doc())
+    assert (
+        by_rule["ocr-patient-name"]["message"]["text"]
+        == "图片中的患者姓名。证据：“姓*: 王**”。建议：删除图片中的患者姓名。"
+    )
+    assert by_rule["cure-claim"]["message"]["text"] == (
+        "Claims a guaranteed cure. Evidence: “100% cure, guaranteed”. Fix: claims a guaranteed cure."
+    )
