@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, TextIO
 
 from postguard.model import Finding, Post, PostResult, Risk, SuppressedFinding
@@ -45,10 +46,12 @@ def portable_path(path: str) -> str:
     Baselines and CI reports are read on other machines (and other OSes), so paths must not depend on
     where the checkout sits.
     """
-    if not path:
-        return path
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
+    return _portable(path, os.getcwd()) if path else path
+
+
+@lru_cache(maxsize=4096)  # every finding of a post asks for the same file; commonpath is not cheap
+def _portable(path: str, cwd: str) -> str:
+    absolute = os.path.abspath(os.path.join(cwd, path))
     try:
         inside = os.path.commonpath([absolute, cwd]) == cwd
     except ValueError:  # different drives on Windows

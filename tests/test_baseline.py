@@ -13,6 +13,7 @@ from postguard.baseline import (
     fingerprint,
     load_baseline,
     normalise_evidence,
+    portable_path,
     write_baseline,
 )
 from postguard.model import Finding, Location, Post, PostResult, Risk
@@ -173,3 +174,14 @@ def test_empty_baseline_is_valid(tmp_path: Path) -> None:
     with path.open("w", encoding="utf-8") as fh:
         assert write_baseline([], fh) == 0
     assert len(load_baseline(str(path))) == 0
+
+
+def test_paths_are_stored_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    absolute = post(f"call {PHONE}", path=str(tmp_path / "posts" / "a.md"))
+    relative = post(f"call {PHONE}", path="posts/a.md")
+    assert portable_path(str(tmp_path / "posts" / "a.md")) == "posts/a.md"
+    assert fingerprint(absolute, finding(absolute, PHONE)) == fingerprint(relative, finding(relative, PHONE))
+    assert portable_path("/somewhere/else.md") == "/somewhere/else.md"
