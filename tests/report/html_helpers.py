@@ -98,12 +98,12 @@ def finding(post: Post, rule_id: str, evidence: str, why: str = "pattern matched
                    messages=dict(r.messages), advices=dict(r.advices))
 
 
-def ocr_finding(rule_id: str, image: str, ocr_text: str, evidence: str, bbox: tuple[int, int, int, int]) -> Finding:
+def ocr_finding(rule_id: str, image: str, ocr_text: str, evidence: str, bbox: tuple[int, int, int, int],
+                why: str) -> Finding:
     start = ocr_text.index(evidence)
     r = RULES[rule_id]
     return Finding(r.id, r.category, r.severity, r.message("zh"), r.advice("zh"), r.references, evidence,
-                   Location("image", start, start + len(evidence), image=image, bbox=bbox),
-                   "OCR text matched a name label 姓名 followed by 2–3 Han characters",
+                   Location("image", start, start + len(evidence), image=image, bbox=bbox), why,
                    messages=dict(r.messages), advices=dict(r.advices))
 
 
@@ -179,8 +179,10 @@ def sample_results() -> list[PostResult]:
               account="dr_wang", platform="xiaohongshu", published_at="2024-04-18T12:30:00+08:00",
               source="posts/xhs-lab.md")
     out.append(PostResult(p3, (
-        ocr_finding("id-ocr-name", LAB_IMAGE, LAB_OCR, "姓名: 李小明", boxes["姓名: 李小明"]),
-        ocr_finding("id-ocr-bed", LAB_IMAGE, LAB_OCR, "床号: 12", boxes["床号: 12"]),
+        ocr_finding("id-ocr-name", LAB_IMAGE, LAB_OCR, "姓名: 李小明", boxes["姓名: 李小明"],
+                    "OCR text: the label 姓名 followed by 2–3 Han characters"),
+        ocr_finding("id-ocr-bed", LAB_IMAGE, LAB_OCR, "床号: 12", boxes["床号: 12"],
+                    "OCR text: the label 床号 followed by a number"),
         gps_finding(LAB_IMAGE, "31.2304, 121.4737"),
     ), Risk(78, "high"), images=(
         ImageResult(LAB_IMAGE, "scanned", LAB_OCR, width=LAB_SIZE[0], height=LAB_SIZE[1], thumbnail=thumb),
