@@ -7,8 +7,9 @@ once), after which `run.summary` and `run.input_errors` are complete. `run.polic
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
     from postguard.model import InputError, PostResult, Summary

@@ -1,0 +1,391 @@
+"""Segments x compiled Policy -> Findings; post-level exceptions; combinations; risk score.
+
+Pure functions of their input: a post can be scanned in any process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from postguard.model import (
+    RISK_LEVELS,
+    Finding,
+    Location,
+    Post,
+    PostResult,
+    Risk,
+    Segment,
+    SuppressedFinding,
+    Suppression,
+    severity_rank,
+)
+from postguard.policy.compiler import CompiledPolicy, is_latin_word, rule_applies
+from postguard.policy.model import Matcher, Policy, Rule, WordWindow
+from postguard.policy.validators import VALIDATORS
+from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
+
+SEVERITY_WEIGHT = {"low": 15, "medium": 35, "high": 60, "critical": 90}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule matched at [start, end) of a segment's normalised text."""
+
+    rule_index: int
+    segment_index: int
+    start: int
+    end: int
+    why: str
+
+
+@dataclass
+class _Prepared:
+    segment: Segment
+    norm: Normalised
+    lower: str
+    langs: tuple[str, ...]
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """True when [start, end) is not glued to Latin letters or digits on either side."""
+    if start > 0 and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
+        return False
+    return not (end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]))
+
+
+def _find_word(text: str, word: str, lo: int, hi: int) -> int:
+    """Index of `word` in text[lo:hi] (whole-word for Latin words), or -1."""
+    latin = is_latin_word(word)
+    pos = text.find(word, lo, hi)
+    while pos != -1:
+        if not latin or _bounded(text, pos, pos + len(word)):
+            return pos
+        pos = text.find(word, pos + 1, hi)
+    return -1
+
+
+def _window_hit(prep: _Prepared, window: WordWindow, start: int, end: int) -> str | None:
+    """The context word (or pattern match) found within the window around [start, end), if any."""
+    lo = max(0, start - window.before)
+    hi = min(len(prep.lower), end + window.after)
+    for word in window.words:
+        pos = _find_word(prep.lower, word, lo, hi)
+        while pos != -1:
+            if (pos, pos + len(word)) != (start, end):  # the match itself is not its own context
+                return word
+            pos = _find_word(prep.lower, word, pos + 1, hi)
+    for pattern in window.patterns:
+        for m in pattern.finditer(prep.norm.text, lo, hi):
+            if m.span() != (start, end):
+                return m.group()
+    return None
+
+
+def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
+    """Post-level use of a matcher (unless / requires): the first thing it finds, or None."""
+    if matcher.kind == "keywords":
+        for word in matcher.keywords:
+            if _find_word(lower, word, 0, len(lower)) != -1:
+                return word
+        return None
+    for m in matcher.pattern.finditer(text):
+        value = m.group(matcher.group) if matcher.group is not None else m.group()
+        if matcher.validator is None or VALIDATORS[matcher.validator](value):
+            return m.group()
+    return None
+
+
+def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> list[Hit]:
+    hits: list[Hit] = []
+    rules = compiled.rules
+    for si, prep in enumerate(preps):
+        kind = prep.segment.kind
+        if compiled.has_keywords and prep.langs:
+            for end_index, targets in compiled.automaton.iter(prep.lower):
+                end = end_index + 1
+                for ri, mi, kw in targets:
+                    rule = rules[ri]
+                    if not rule_applies(rule, kind, prep.langs):
+                        continue
+                    start = end - len(kw)
+                    if is_latin_word(kw) and not _bounded(prep.lower, start, end):
+                        continue
+                    validator = rule.matchers[mi].validator
+                    if validator and not VALIDATORS[validator](prep.norm.text[start:end]):
+                        continue
+                    hits.append(Hit(ri, si, start, end, f"keyword “{prep.norm.text[start:end]}”"))
+        if not prep.langs and kind != "metadata":
+            continue
+        langs = prep.langs or ("zh", "en")
+        for ri, _mi, matcher in compiled.regex_matchers(kind, langs):
+            for m in matcher.pattern.finditer(prep.norm.text):
+                if matcher.group is not None:
+                    start, end = m.span(matcher.group)
+                    if start < 0:
+                        continue
+                else:
+                    start, end = m.span()
+                if end <= start:
+                    continue
+                if matcher.validator and not VALIDATORS[matcher.validator](prep.norm.text[start:end]):
+                    continue
+                why = f"pattern /{_short(matcher.source)}/"
+                if matcher.validator:
+                    why += f" passed the {matcher.validator} check"
+                hits.append(Hit(ri, si, start, end, why))
+    return hits
+
+
+def _short(source: str, limit: int = 60) -> str:
+    return source if len(source) <= limit else source[: limit - 1] + "…"
+
+
+def _apply_context(rule: Rule, hit: Hit, prep: _Prepared) -> Hit | None:
+    reasons = [hit.why]
+    for window in rule.require:
+        word = _window_hit(prep, window, hit.start, hit.end)
+        if word is None:
+            return None
+        reasons.append(f"near “{word}”")
+    for window in rule.exclude:
+        if _window_hit(prep, window, hit.start, hit.end) is not None:
+            return None
+    return replace(hit, why="; ".join(reasons))
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    """One hit per rule per overlapping region: keep the earliest, then the longest."""
+    hits.sort(key=lambda h: (h.rule_index, h.segment_index, h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for h in hits:
+        last = kept[-1] if kept else None
+        if (
+            last is not None
+            and last.rule_index == h.rule_index
+            and last.segment_index == h.segment_index
+            and h.start < last.end
+        ):
+            continue
+        kept.append(h)
+    return kept
+
+
+def _location(prep: _Prepared, start: int, end: int) -> Location:
+    seg = prep.segment
+    if seg.kind == "metadata":
+        return Location("metadata", image=seg.image, field=seg.field)
+    if seg.kind == "ocr":
+        return Location("image", start=start, end=end, image=seg.image, bbox=_union_box(seg, start, end))
+    line, col = line_col(seg.text, start)
+    return Location(seg.kind, start=start, end=end, line=line + seg.line_offset, column=col, image=seg.image)
+
+
+def _union_box(seg: Segment, start: int, end: int) -> tuple[int, int, int, int] | None:
+    if not seg.boxes:
+        return None
+    boxes = [b for b in seg.boxes[start:end] if b is not None]
+    if not boxes:
+        return None
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _finding(rule: Rule, prep: _Prepared, start: int, end: int, why: str, lang: str) -> Finding:
+    o_start, o_end = prep.norm.span(start, end)
+    return Finding(
+        rule=rule.id,
+        category=rule.category,
+        severity=rule.severity,
+        message=rule.message(lang),
+        advice=rule.advice(lang),
+        references=rule.references,
+        evidence=prep.segment.text[o_start:o_end],
+        location=_location(prep, o_start, o_end),
+        why=why,
+        tags=rule.tags,
+        messages=rule.messages,
+        advices=rule.advices,
+        fix=rule.fix,
+    )
+
+
+def prepare(segments: Sequence[Segment]) -> list[_Prepared]:
+    preps = []
+    for seg in segments:
+        norm = normalise(seg.text)
+        preps.append(_Prepared(seg, norm, lower_for_keywords(norm.text), languages(norm.text)))
+    return preps
+
+
+def scan_segments(
+    segments: Sequence[Segment], policy: Policy, lang: str | None = None
+) -> tuple[list[Finding], list[Finding]]:
+    """Run the policy over a post's segments. Returns (findings, signals): signals are findings of
+    rules with `report: false`, which only feed combination rules (kept for tests and explanations)."""
+    compiled: CompiledPolicy = policy.compiled
+    preps = prepare(segments)
+    if lang is None:
+        lang = main_language(" ".join(p.norm.text for p in preps if p.segment.kind == "text")) if preps else "en"
+    hits = []
+    for hit in _candidate_hits(compiled, preps):
+        checked = _apply_context(compiled.rules[hit.rule_index], hit, preps[hit.segment_index])
+        if checked is not None:
+            hits.append(checked)
+    hits = _dedupe(hits)
+
+    # post-level exceptions (`unless`) and conditions (`requires`), evaluated once per rule
+    post_text = [(p.norm.text, p.lower) for p in preps if p.segment.kind != "metadata"]
+    verdict: dict[int, str | None] = {}  # rule index -> None (drop) or extra why
+
+    def post_check(ri: int) -> str | None:
+        if ri in verdict:
+            return verdict[ri]
+        rule = compiled.rules[ri]
+        extra: str | None = ""
+        if rule.post_require:
+            found = _first_post_match(rule.post_require, post_text)
+            extra = None if found is None else f"; the post also has “{found}”"
+        if extra is not None and rule.unless:
+            if _first_post_match(rule.unless, post_text) is not None:
+                extra = None
+            else:
+                label = rule.unless_label or "the exception this rule allows"
+                extra += f"; no {label} found in the post"
+        verdict[ri] = extra
+        return extra
+
+    findings: list[Finding] = []
+    signals: list[Finding] = []
+    for hit in hits:
+        extra = post_check(hit.rule_index)
+        if extra is None:
+            continue
+        rule = compiled.rules[hit.rule_index]
+        f = _finding(rule, preps[hit.segment_index], hit.start, hit.end, hit.why + extra, lang)
+        (findings if rule.report else signals).append(f)
+
+    for ri in compiled.combinations:
+        rule = compiled.rules[ri]
+        combo = _combine(rule, findings + signals, lang)
+        if combo is not None:
+            findings.append(combo)
+    findings.sort(key=_finding_order)
+    return findings, signals
+
+
+def _first_post_match(matchers: Iterable[Matcher], texts: list[tuple[str, str]]) -> str | None:
+    for matcher in matchers:
+        for text, lower in texts:
+            found = _matcher_finds(matcher, text, lower)
+            if found is not None:
+                return found
+    return None
+
+
+def _combine(rule: Rule, pool: list[Finding], lang: str) -> Finding | None:
+    assert rule.combine is not None
+    by_tag: dict[str, Finding] = {}
+    for f in pool:
+        for t in f.tags:
+            if t in rule.combine.tags and t not in by_tag:
+                by_tag[t] = f
+    if len(by_tag) < rule.combine.min_distinct:
+        return None
+    anchor = None
+    if rule.combine.with_tags:
+        anchor = next((f for f in pool if set(f.tags) & set(rule.combine.with_tags)), None)
+        if anchor is None:
+            return None
+    parts = [f"{tag} (“{f.evidence}”)" for tag, f in by_tag.items()]
+    why = f"{len(by_tag)} quasi-identifiers in one post: " + ", ".join(parts)
+    if anchor is not None:
+        why += f"; with “{anchor.evidence}”"
+    first = min(by_tag.values(), key=_finding_order)
+    return Finding(
+        rule=rule.id,
+        category=rule.category,
+        severity=rule.severity,
+        message=rule.message(lang),
+        advice=rule.advice(lang),
+        references=rule.references,
+        evidence=first.evidence,
+        location=first.location,
+        why=why,
+        tags=rule.tags,
+        messages=rule.messages,
+        advices=rule.advices,
+        fix=rule.fix,
+    )
+
+
+def _finding_order(f: Finding) -> tuple[int, int, int, str]:
+    kind_order = {"text": 0, "alt": 1, "image": 2, "metadata": 3}
+    return (kind_order.get(f.location.kind, 9), f.location.start or 0, -severity_rank(f.severity), f.rule)
+
+
+def risk(findings: Sequence[Finding]) -> Risk:
+    """Score 0-100: the worst finding's weight plus a quarter of each other finding's, capped.
+
+    The level follows the score, so several independent findings can raise it above the worst severity.
+    """
+    if not findings:
+        return Risk(0, "none")
+    weights = sorted((SEVERITY_WEIGHT.get(f.severity, 0) for f in findings), reverse=True)
+    score = min(100, weights[0] + sum(w // 4 for w in weights[1:]))
+    worst = max(severity_rank(f.severity) for f in findings) + 1  # index into RISK_LEVELS
+    by_score = 4 if score >= 85 else 3 if score >= 55 else 2 if score >= 25 else 1
+    return Risk(score, RISK_LEVELS[max(worst, by_score)])
+
+
+def apply_suppressions(
+    findings: Sequence[Finding], suppressions: Sequence[Suppression]
+) -> tuple[list[Finding], list[SuppressedFinding], set[int]]:
+    """Split findings into kept and suppressed; also return the indexes of suppressions that were used."""
+    kept: list[Finding] = []
+    hidden: list[SuppressedFinding] = []
+    used: set[int] = set()
+    for f in findings:
+        for i, s in enumerate(suppressions):
+            if s.rule in (f.rule, "*") and (s.match is None or s.match in f.evidence):
+                hidden.append(SuppressedFinding(f, s.reason, s.origin))
+                used.add(i)
+                break
+        else:
+            kept.append(f)
+    return kept, hidden, used
+
+
+def text_segments(post: Post) -> list[Segment]:
+    return [Segment("text", post.text, line_offset=post.text_line_offset)] if post.text else []
+
+
+def scan_post(
+    post: Post,
+    policy: Policy,
+    *,
+    image_segments: Sequence[Segment] = (),
+    images: Sequence = (),
+    extra_suppressions: Sequence[Suppression] = (),
+) -> PostResult:
+    """Scan one post's text (and any image segments already extracted) with the policy."""
+    segments = text_segments(post) + list(image_segments)
+    lang = main_language(post.text) if post.text.strip() else "en"
+    findings, _signals = scan_segments(segments, policy, lang)
+    kept, hidden, _used = apply_suppressions(findings, tuple(post.suppressions) + tuple(extra_suppressions))
+    return PostResult(
+        post=post,
+        findings=tuple(kept),
+        risk=risk(kept),
+        suppressed=tuple(hidden),
+        errors=post.errors,
+        images=tuple(images),
+        language=lang,
+    )

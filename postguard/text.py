@@ -1,0 +1,153 @@
+"""One normaliser, one offset map.
+
+Rules match against a normalised copy of the text: NFKC (full-width `１３８` -> `138`), invisible
+characters removed, spaces and dashes inside digit runs removed (`138 1234 5678` -> `13812345678`),
+traditional Chinese mapped to simplified, character for character. Every match is mapped back so that
+`original[start:end]` is the evidence.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+# zero-width and other invisible characters that evade keyword matching when slipped inside words
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+# a space, dash or dot between digit groups of a phone- or ID-like run (at least 7 digits in all)
+_DIGIT_RUN = regex.compile(r"(?<![\d])\+?\d{1,6}(?:[ \-.\u00a0]\d{1,6}){1,5}(?!\d)")
+_DATE_LIKE = regex.compile(r"\d{4}[-.](0?[1-9]|1[0-2])[-.](0?[1-9]|[12]\d|3[01])")
+_NEEDS_DELETE = regex.compile("[" + _INVISIBLE + "]|" + _DIGIT_RUN.pattern)
+_CJK = regex.compile(r"\p{Han}")
+_LATIN_WORD = regex.compile(r"[A-Za-z]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _char_table() -> dict[int, str]:
+    """One-to-one character table: full-width forms, dashes, traditional -> simplified."""
+    table: dict[int, str] = {}
+    for cp in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[cp] = chr(cp - 0xFEE0)
+    table[0x3000] = " "  # ideographic space
+    for ch in _DASHES:
+        table[ord(ch)] = "-"
+    table.update(_traditional_table())
+    return table
+
+
+def _traditional_table() -> dict[int, str]:
+    """Build a traditional->simplified table from OpenCC, keeping only one-to-one conversions."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - opencc is a declared dependency
+        return {}
+    converter = opencc.OpenCC("t2s")
+    chars = [chr(cp) for cp in range(0x4E00, 0x9FFF + 1)]
+    # newline-separated so that phrase tables cannot join neighbours
+    converted = converter.convert("\n".join(chars)).split("\n")
+    table: dict[int, str] = {}
+    if len(converted) != len(chars):  # pragma: no cover - defensive
+        return table
+    for src, dst in zip(chars, converted, strict=True):
+        if dst != src and len(dst) == 1:
+            table[ord(src)] = dst
+    return table
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The normalised text and, per normalised character, where it came from in the original."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...] | None  # None = identity mapping (same length, same positions)
+    ends: tuple[int, ...] | None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalised text to the original text."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if start >= len(self.starts):
+            return len(self.original), len(self.original)
+        o_start = self.starts[start]
+        o_end = self.ends[end - 1] if end > start else o_start
+        return o_start, o_end
+
+
+def normalise(text: str) -> Normalised:
+    table = _char_table()
+    mapped = text.translate(table)
+    deletions = _deletions(mapped)
+    needs_nfkc = not unicodedata.is_normalized("NFKC", mapped)
+    if not deletions and not needs_nfkc:
+        return Normalised(text, mapped, None, None)
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(mapped):
+        if i in deletions:
+            continue
+        piece = unicodedata.normalize("NFKC", ch) if needs_nfkc else ch
+        piece = piece.translate(table)
+        for p in piece:
+            out.append(p)
+            starts.append(i)
+            ends.append(i + 1)
+    return Normalised(text, "".join(out), tuple(starts), tuple(ends))
+
+
+def _deletions(text: str) -> set[int]:
+    if not _NEEDS_DELETE.search(text):
+        return set()
+    dead: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            dead.add(i)
+    for m in _DIGIT_RUN.finditer(text):
+        run = m.group()
+        digits = sum(c.isdigit() for c in run)
+        if digits < 7 or _DATE_LIKE.fullmatch(run):
+            continue
+        for j, c in enumerate(run):
+            if c in " -.\u00a0" and not c.isdigit():
+                dead.add(m.start() + j)
+    return dead
+
+
+def lower_for_keywords(text: str) -> str:
+    """Lower-case Latin letters without changing the length (keyword search runs on this)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def languages(text: str) -> tuple[str, ...]:
+    """Which of zh/en a text contains enough of to be worth scanning with that language's rules."""
+    langs: list[str] = []
+    if _CJK.search(text):
+        langs.append("zh")
+    if _LATIN_WORD.search(text):
+        langs.append("en")
+    return tuple(langs)
+
+
+def main_language(text: str) -> str:
+    """The language a post is mostly written in: zh if Chinese characters outnumber Latin words."""
+    han = len(_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    return "zh" if han >= max(2, words) else "en"
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK.match(ch))
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of `offset` in `text`."""
+    line = text.count("\n", 0, offset) + 1
+    last_nl = text.rfind("\n", 0, offset)
+    return line, offset - last_nl

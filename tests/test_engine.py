@@ -1,0 +1,162 @@
+"""The engine's semantics, on small packs written here (the built-in packs have their own tests)."""
+
+from pathlib import Path
+
+import pytest
+
+from postguard.engine import risk, scan_post
+from postguard.model import Finding, Location, Post, Suppression
+from postguard.policy.loader import load_policy
+
+PACK = """
+pack: t
+defaults:
+  references: [{title: "test"}]
+lists:
+  disclosure: ["#ad", "#sponsored", 广告]
+rules:
+  - id: t-phone
+    category: identifiability
+    severity: critical
+    message: {en: "Phone number.", zh: "手机号。"}
+    advice: {en: "Remove it.", zh: "删除。"}
+    match: [{regex: '(?<!\\d)1[3-9]\\d{9}(?!\\d)', validator: cn_mobile}]
+    context:
+      exclude: {words: [挂号, switchboard], before: 10, after: 0}
+  - id: t-swear
+    category: unprofessional
+    severity: medium
+    message: Profanity.
+    advice: Remove it.
+    languages: [en]
+    match: [{keywords: [ass, hell]}]
+  - id: t-code
+    category: conflict_of_interest
+    severity: high
+    message: Code without disclosure.
+    advice: Add #ad.
+    match: [{keywords: [优惠码, discount code]}]
+    unless: [{keywords: ["@disclosure"]}]
+    unless_label: disclosure
+  - id: t-bed
+    category: identifiability
+    severity: medium
+    tags: [quasi-location]
+    message: Bed.
+    advice: Remove.
+    match: [{regex: '(?<!\\d)\\d{1,3}床'}]
+  - id: t-age
+    category: identifiability
+    severity: medium
+    tags: [quasi-age]
+    message: Age.
+    advice: Remove.
+    match: [{regex: '(?<!\\d)\\d{1,3}岁'}]
+  - id: t-clinical
+    category: identifiability
+    severity: low
+    report: false
+    tags: [clinical]
+    message: clinical
+    advice: none
+    match: [{keywords: [确诊]}]
+  - id: t-combo
+    category: identifiability
+    severity: high
+    message: Combination.
+    advice: Remove details.
+    combine: {tags: [quasi-location, quasi-age], min: 2, with: [clinical]}
+"""
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory):
+    path = Path(tmp_path_factory.mktemp("pack")) / "t.yml"
+    path.write_text(PACK, encoding="utf-8")
+    return load_policy([path], builtin=False)
+
+
+def rules(result):
+    return [f.rule for f in result.findings]
+
+
+def test_evidence_is_the_original_text_at_start_end(policy):
+    text = "第一行\n家属电话：１３８ １２３４ ５６７８ 请回电"
+    result = scan_post(Post("p", text), policy)
+    (f,) = result.findings
+    assert f.rule == "t-phone"
+    assert text[f.location.start:f.location.end] == f.evidence == "１３８ １２３４ ５６７８"
+    assert (f.location.line, f.location.column) == (2, 6)
+
+
+def test_messages_follow_the_post_language(policy):
+    zh = scan_post(Post("p", "电话13812345678"), policy).findings[0]
+    en = scan_post(Post("p", "call me on 13812345678 today please"), policy).findings[0]
+    assert zh.message == "手机号。" and en.message == "Phone number."
+    assert zh.messages == {"en": "Phone number.", "zh": "手机号。"}
+
+
+def test_context_exclude_words_silence_a_match(policy):
+    assert rules(scan_post(Post("p", "挂号电话13812345678"), policy)) == []
+
+
+def test_latin_keywords_match_whole_words_only(policy):
+    assert rules(scan_post(Post("p", "A thorough assessment in the shell"), policy)) == []
+    assert rules(scan_post(Post("p", "what the hell was that"), policy)) == ["t-swear"]
+
+
+def test_keywords_are_case_insensitive_and_survive_zero_width_characters(policy):
+    assert rules(scan_post(Post("p", "Use my DISCOUNT CODE now"), policy)) == ["t-code"]
+    assert rules(scan_post(Post("p", "领取优\u200b惠码"), policy)) == ["t-code"]
+
+
+def test_unless_disclosure_anywhere_in_the_post_silences_the_rule(policy):
+    assert rules(scan_post(Post("p", "#ad use my discount code DR10"), policy)) == []
+    assert rules(scan_post(Post("p", "评论区领优惠码\n\n广告"), policy)) == []
+    f = scan_post(Post("p", "use my discount code DR10"), policy).findings[0]
+    assert "no disclosure found" in f.why
+
+
+def test_language_scoped_rules_do_not_read_other_languages(policy):
+    # t-swear is English-only: a Chinese post quoting "hell" in isolation is still English text...
+    assert rules(scan_post(Post("p", "地狱 hell"), policy)) == ["t-swear"]
+    # ...but a post with no Latin words is never read by it
+    assert "t-swear" not in rules(scan_post(Post("p", "今天很忙"), policy))
+
+
+def test_combination_rule_escalates_two_quasi_identifiers_with_a_clinical_term(policy):
+    result = scan_post(Post("p", "18床93岁的大爷确诊肺癌"), policy)
+    assert "t-combo" in rules(result)
+    assert "t-clinical" not in rules(result)  # a signal is not reported
+    combo = next(f for f in result.findings if f.rule == "t-combo")
+    assert "quasi-location" in combo.why and "quasi-age" in combo.why
+
+
+def test_combination_needs_the_anchor_and_enough_distinct_tags(policy):
+    assert "t-combo" not in rules(scan_post(Post("p", "18床93岁的大爷出院了"), policy))
+    assert "t-combo" not in rules(scan_post(Post("p", "18床确诊肺癌"), policy))
+
+
+def test_front_matter_suppressions_move_findings_aside_with_their_reason(policy):
+    post = Post("p", "电话13812345678", suppressions=(Suppression("t-phone", "our ward's public number"),))
+    result = scan_post(post, policy)
+    assert result.findings == ()
+    assert result.suppressed[0].reason == "our ward's public number"
+    assert result.risk.level == "none"
+
+
+def test_risk_level_follows_the_worst_finding_and_rises_with_several():
+    def f(sev):
+        return Finding("r", "identifiability", sev, "", "", (), "", Location("text", 0, 0, 1, 1), "")
+
+    assert risk([]).level == "none"
+    assert risk([f("medium")]).level == "medium"
+    assert risk([f("high")]).level == "high"
+    assert risk([f("high"), f("high"), f("high")]).level == "critical"
+    assert risk([f("critical")]).score >= risk([f("high"), f("medium")]).score
+
+
+def test_findings_are_ordered_by_position(policy):
+    result = scan_post(Post("p", "hell 13812345678 hell"), policy)
+    starts = [f.location.start for f in result.findings]
+    assert starts == sorted(starts)
