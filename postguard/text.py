@@ -8,6 +8,7 @@ traditional Chinese mapped to simplified, character for character. Every match i
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +21,7 @@ _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 # a space, dash or dot between digit groups of a phone- or ID-like run (at least 7 digits in all)
 _DIGIT_RUN = regex.compile(r"(?<![\d])\+?\d{1,6}(?:[ \-.\u00a0]\d{1,6}){1,5}(?!\d)")
 _DATE_LIKE = regex.compile(r"\d{4}[-.](0?[1-9]|1[0-2])[-.](0?[1-9]|[12]\d|3[01])")
-_NEEDS_DELETE = regex.compile("[" + _INVISIBLE + "]|" + _DIGIT_RUN.pattern)
+_SEPARATED_DIGITS = regex.compile(r"\d[ \-.\u00a0]\d")  # cheap test before the digit-run search
 _CJK = regex.compile(r"\p{Han}")
 _LATIN_WORD = regex.compile(r"[A-Za-z]{2,}")
 
@@ -77,35 +78,59 @@ class Normalised:
         return o_start, o_end
 
 
-def normalise(text: str) -> Normalised:
+@lru_cache(maxsize=1)
+def _mappable() -> re.Pattern[str]:
+    """One character class of every character the table changes. The stdlib `re` compiles it to a
+    bitmap, so scanning for it beats str.translate with a 20,000-entry table several times over."""
+    keys = "".join(sorted(chr(k) for k in _char_table()))
+    return re.compile("[" + re.escape(keys) + "]")
+
+
+def _map_chars(text: str) -> str:
+    """Apply the one-to-one table (full-width forms, dashes, traditional -> simplified)."""
     table = _char_table()
-    mapped = text.translate(table)
+    return _mappable().sub(lambda m: table[ord(m.group())], text)
+
+
+@lru_cache(maxsize=8192)
+def _nfkc(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch).translate(_char_table())
+
+
+def normalise(text: str) -> Normalised:
+    mapped = _map_chars(text)
     deletions = _deletions(mapped)
     needs_nfkc = not unicodedata.is_normalized("NFKC", mapped)
     if not deletions and not needs_nfkc:
         return Normalised(text, mapped, None, None)
+    # most characters stay as they are: only deleted ones and those NFKC changes are handled one by one
+    changed = set(deletions)
+    if needs_nfkc:
+        changed.update(i for i, ch in enumerate(mapped) if not ch.isascii() and _nfkc(ch) != ch)
     out: list[str] = []
     starts: list[int] = []
-    ends: list[int] = []
-    for i, ch in enumerate(mapped):
-        if i in deletions:
-            continue
-        piece = unicodedata.normalize("NFKC", ch) if needs_nfkc else ch
-        piece = piece.translate(table)
-        for p in piece:
-            out.append(p)
-            starts.append(i)
-            ends.append(i + 1)
-    return Normalised(text, "".join(out), tuple(starts), tuple(ends))
+    pos = 0
+    for i in sorted(changed):
+        out.append(mapped[pos:i])
+        starts.extend(range(pos, i))
+        if i not in deletions:
+            piece = _nfkc(mapped[i])
+            out.append(piece)
+            starts.extend([i] * len(piece))
+        pos = i + 1
+    out.append(mapped[pos:])
+    starts.extend(range(pos, len(mapped)))
+    ends = tuple(s + 1 for s in starts)
+    return Normalised(text, "".join(out), tuple(starts), ends)
+
+
+_INVISIBLE_RE = regex.compile("[" + _INVISIBLE + "]")
 
 
 def _deletions(text: str) -> set[int]:
-    if not _NEEDS_DELETE.search(text):
-        return set()
-    dead: set[int] = set()
-    for i, ch in enumerate(text):
-        if ch in _INVISIBLE:
-            dead.add(i)
+    dead: set[int] = {m.start() for m in _INVISIBLE_RE.finditer(text)}
+    if not _SEPARATED_DIGITS.search(text):
+        return dead
     for m in _DIGIT_RUN.finditer(text):
         run = m.group()
         digits = sum(c.isdigit() for c in run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -10,6 +11,7 @@ import ahocorasick
 from postguard.policy.model import Matcher, Policy, Rule
 
 
+@lru_cache(maxsize=65536)
 def is_latin_word(word: str) -> bool:
     """Latin-script keywords match whole words only (`ass` must not match `assessment`)."""
     return any(c.isascii() and c.isalnum() for c in word)

@@ -1,0 +1,139 @@
+"""Text scanning: throughput, keyword growth, start-up and memory (issue 2's targets).
+
+    .venv/bin/python benchmarks/bench_scan.py [--posts 6000] [--memory-posts 100000]
+
+Targets: >= 3,000 posts/s single process with the full default policy on ~280-character posts (half
+Chinese, half English); doubling the keywords raises per-post time by < 20%; `postguard check --text`
+end to end < 0.4 s wall; a 100,000-post JSON Lines scan to `--format json -o` under 250 MB peak RSS.
+Posts are built from the labelled corpora in fixtures/corpus/ (real-looking text), joined to ~280 chars.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from postguard.engine import scan_segments  # noqa: E402
+from postguard.model import Segment  # noqa: E402
+from postguard.policy.loader import load_policy  # noqa: E402
+
+
+def corpus_posts(n: int, length: int = 280, seed: int = 1) -> list[str]:
+    texts: dict[str, list[str]] = {"zh": [], "en": []}
+    for name in ("dev.zh.jsonl", "dev.en.jsonl"):
+        for line in (REPO / "fixtures/corpus" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                obj = json.loads(line)
+                texts["zh" if name.startswith("dev.zh") else "en"].append(obj["text"])
+    rng = random.Random(seed)
+    posts = []
+    for i in range(n):
+        pool = texts["zh" if i % 2 == 0 else "en"]
+        text = ""
+        while len(text) < length:
+            text += rng.choice(pool) + " "
+        posts.append(text[:length])
+    return posts
+
+
+def throughput(policy, posts: list[str], repeats: int = 5) -> float:
+    times = []
+    segments = [[Segment("text", p)] for p in posts]
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for segs in segments:
+            scan_segments(segs, policy)
+        times.append(time.perf_counter() - start)
+    return len(posts) / statistics.median(times)
+
+
+def keyword_count(policy) -> int:
+    return sum(len(m.keywords) for r in policy.rules for m in r.matchers if m.kind == "keywords")
+
+
+def doubled_policy(n_keywords: int, tmp: Path):
+    rng = random.Random(7)
+    syllables = ["ka", "lo", "mi", "ne", "zu", "ta", "ri", "po", "xe", "qua", "vin", "dor"]
+    words = sorted({"".join(rng.choice(syllables) for _ in range(4)) for _ in range(n_keywords * 2)})[:n_keywords]
+    han = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    words += ["".join(rng.choice(han) for _ in range(3)) for _ in range(n_keywords // 2)]
+    pack = tmp / "padding.yml"
+    rules = []
+    for i in range(0, len(words), 50):
+        rules.append({
+            "id": f"pad-{i}", "category": "unprofessional", "severity": "low", "message": "padding",
+            "advice": "none", "references": [{"title": "benchmark padding"}],
+            "match": [{"keywords": words[i:i + 50]}],
+            "tests": {"match": [words[i]], "no_match": ["zzz"]},
+        })
+    pack.write_text(json.dumps({"pack": "padding", "rules": rules}, ensure_ascii=False), encoding="utf-8")
+    return load_policy([pack])
+
+
+def startup(repeats: int = 7) -> float:
+    exe = REPO / ".venv/bin/postguard"
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "postguard"])]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([*cmd, "check", "--text", "昨晚收治的18床王建国，72岁，家属电话13912345678"],
+                       capture_output=True, cwd=REPO)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def memory(n: int, tmp: Path) -> tuple[float, float]:
+    posts = corpus_posts(2000)
+    path = tmp / "big.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"p{i}", "text": posts[i % len(posts)], "account": f"acct{i % 20}",
+                                 "published_at": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"},
+                                ensure_ascii=False) + "\n")
+    out = tmp / "out.json"
+    script = ("import resource, subprocess, sys, time; t=time.perf_counter(); "
+              "r=subprocess.run(sys.argv[1:]); "
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter()-t)")
+    exe = REPO / ".venv/bin/postguard"
+    res = subprocess.run([sys.executable, "-c", script, str(exe), "scan", str(path), "--format", "json",
+                          "-o", str(out), "--quiet"], capture_output=True, text=True, cwd=REPO)
+    rss_kb, seconds = res.stdout.split()
+    json.loads(out.read_text(encoding="utf-8"))  # the streamed report is valid JSON
+    return int(rss_kb) / 1024, float(seconds)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--posts", type=int, default=6000)
+    ap.add_argument("--memory-posts", type=int, default=100_000)
+    args = ap.parse_args()
+    policy = load_policy()
+    posts = corpus_posts(args.posts)
+    print(f"policy: {len(policy.rules)} rules, {keyword_count(policy)} keywords, "
+          f"{sum(1 for r in policy.rules for m in r.matchers if m.kind == 'regex')} regexes")
+    base = throughput(policy, posts)
+    print(f"throughput: {base:,.0f} posts/s ({1e3 / base:.3f} ms/post)   target >= 3,000")
+    with tempfile.TemporaryDirectory() as tmp:
+        doubled = doubled_policy(keyword_count(policy), Path(tmp))
+        grown = throughput(doubled, posts)
+        print(f"keywords doubled to {keyword_count(doubled)}: {grown:,.0f} posts/s, per-post time "
+              f"+{(base / grown - 1) * 100:.1f}%   target < 20%")
+        print(f"check --text start-up, end to end: {startup():.3f} s   target < 0.4 s")
+        if args.memory_posts:
+            rss, seconds = memory(args.memory_posts, Path(tmp))
+            print(f"{args.memory_posts:,} posts JSONL -> json: peak RSS {rss:.0f} MB in {seconds:.1f} s "
+                  f"({args.memory_posts / seconds:,.0f} posts/s end to end)   target < 250 MB")
+
+
+if __name__ == "__main__":
+    main()
