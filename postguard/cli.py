@@ -121,15 +121,22 @@ def _settings(ctx: click.Context, kw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_policy(ctx: click.Context, extra: tuple[str, ...]) -> Any:
-    from postguard.policy.loader import load_policy
+    from postguard.config import ConfigError
+    from postguard.policy.loader import PolicyError, load_policy
 
     cfg = _config(ctx)
-    return load_policy(
-        list(cfg.policies) + list(extra),
-        builtin=cfg.builtin_packs,
-        disabled=cfg.disabled_rules,
-        severity_overrides=cfg.severity_overrides,
-    )
+    try:
+        return load_policy(
+            list(cfg.policies) + list(extra),
+            builtin=cfg.builtin_packs,
+            disabled=cfg.disabled_rules,
+            severity_overrides=cfg.severity_overrides,
+        )
+    except PolicyError as exc:
+        if exc.path != "configuration":
+            raise
+        raise ConfigError(f"{cfg.origins.get('rules', cfg.path)}: rules: {exc.rule_id}: no rule with this id "
+                          "(`postguard policy list` shows them)") from None
 
 
 def _scan_options(ctx: click.Context, kw: dict[str, Any], settings: dict[str, Any], progress: Any) -> Any:
@@ -159,6 +166,12 @@ def _scan_options(ctx: click.Context, kw: dict[str, Any], settings: dict[str, An
                 progress.clear()
             click.echo(f"postguard: {error}", err=True)
 
+    def on_warning(message: str) -> None:
+        if not quiet:
+            if progress is not None:
+                progress.clear()
+            click.echo(f"postguard: warning: {message}", err=True)
+
     wants_html = settings["fmt"] == "html" or bool(kw.get("html_path"))
     return ScanOptions(
         jobs=settings["jobs"],
@@ -168,6 +181,7 @@ def _scan_options(ctx: click.Context, kw: dict[str, Any], settings: dict[str, An
         ignores=cfg.ignores,
         baseline=baseline,
         on_error=on_error,
+        on_warning=on_warning,
         on_progress=progress.update if progress is not None else None,
         thumbnails=wants_html,
         allow=cfg.allow,
@@ -298,8 +312,6 @@ def _run_and_report(ctx: click.Context, run: Any, kw: dict[str, Any], settings: 
         import webbrowser
 
         webbrowser.open(Path(html_path).resolve().as_uri())
-    if kw.get("no_ocr") is False and getattr(run, "ocr_problem", None) and run.summary.images:
-        pass
     return _exit_code(run, watched, settings, kw)
 
 
@@ -326,8 +338,8 @@ def _warn_after(run: Any, kw: dict[str, Any]) -> None:
     for g in getattr(run, "unused_ignores", []):
         click.echo(f"postguard: warning: {g.origin}: ignore of {g.rule} ({g.path}) matched nothing; "
                    "remove it", err=True)
-    baseline = kw.get("_baseline")
-    if baseline is not None and hasattr(baseline, "unused"):
+    baseline = run.options.baseline if hasattr(run, "options") else None
+    if baseline is not None:
         n = len(baseline.unused())
         if n:
             click.echo(f"postguard: {n} baseline entries no longer match; refresh with "
@@ -546,6 +558,84 @@ def eval_cmd(ctx: click.Context, corpus: tuple[str, ...], policies: tuple[str, .
     click.echo(json.dumps(ev.to_dict(), ensure_ascii=False, indent=2) if fmt == "json" else format_text(ev))
     if min_f1 is not None and any(ev.get(c).f1 < min_f1 for c in CATEGORIES):
         ctx.exit(EXIT_FINDINGS)
+
+
+# -- configuration -----------------------------------------------------------------------------------
+
+STARTER_CONFIG = """\
+# postguard configuration: this file is found upward from the working directory.
+# Every key is optional; `postguard config show` prints what is in force and where it came from.
+
+# Extra policy packs (files or folders), added to the built-in ones.
+packs: []
+
+# Switch rules off or give them another severity, by id (`postguard policy list` shows the ids).
+rules: {}
+#   id-age-individual: off
+#   unpro-offduty-alcohol: low
+
+# Your own or your institution's details, which are not patient data.
+allow: []
+#   - Dr Jane Smith
+#   - 010-12345678          # hospital switchboard
+
+# Exit 1 when a finding is at or above this severity: low | medium | high | critical | never
+fail_on: high
+
+# Show identifiers partially (138****5678) in reports that leave the team.
+mask: false
+
+# Paths not to scan (glob patterns), and what `postguard scan` scans when no path is given.
+exclude: []
+paths: []
+
+# Suppressions need a reason; unused ones are reported.
+ignore: []
+#   - {rule: id-bed-number, path: "teaching/*.md", reason: "consented teaching cases"}
+
+# OCR: languages (Tesseract codes), page segmentation mode, confidence floor.
+ocr:
+  languages: chi_sim+eng
+  psm: 6
+  min_confidence: 30
+"""
+
+
+@main.group("config")
+def config_group() -> None:
+    """Show the configuration in force."""
+
+
+@config_group.command("show")
+@click.pass_context
+@_debug_guard
+def config_show(ctx: click.Context) -> None:
+    """Print the resolved configuration and where each value came from."""
+    from postguard.config import KEYS
+
+    cfg = _config(ctx)
+    click.echo(f"# configuration file: {cfg.path or '(none found; defaults)'}")
+    values = {
+        "packs": cfg.policies, "builtin_packs": cfg.builtin_packs,
+        "rules": {**{r: "off" for r in cfg.disabled_rules}, **cfg.severity_overrides}, "allow": cfg.allow,
+        "fail_on": cfg.fail_on, "mask": cfg.mask, "jobs": cfg.jobs, "lang": cfg.lang, "ocr": cfg.ocr,
+        "cache_dir": cfg.cache_dir, "ignore": [f"{g.rule} {g.path} ({g.reason})" for g in cfg.ignores],
+        "exclude": cfg.exclude, "paths": cfg.paths,
+    }
+    for key in KEYS:
+        click.echo(f"{key}: {values[key]!r}    # {cfg.origins.get(key, 'default')}")
+
+
+@main.command("init")
+@click.option("--force", is_flag=True, help="Overwrite an existing .postguard.yml.")
+@click.pass_context
+def init_cmd(ctx: click.Context, force: bool) -> None:
+    """Write a commented starter .postguard.yml in the current folder."""
+    path = Path(".postguard.yml")
+    if path.exists() and not force:
+        raise Failure(".postguard.yml already exists; use --force to overwrite it")
+    path.write_text(STARTER_CONFIG, encoding="utf-8")
+    click.echo(f"wrote {path}")
 
 
 # -- baseline ----------------------------------------------------------------------------------------

@@ -379,7 +379,9 @@ def scan_post(
     segments = text_segments(post) + list(image_segments)
     lang = main_language(post.text) if post.text.strip() else "en"
     findings, _signals = scan_segments(segments, policy, lang)
-    kept, hidden, _used = apply_suppressions(findings, tuple(post.suppressions) + tuple(extra_suppressions))
+    sups = tuple(post.suppressions) + tuple(extra_suppressions)
+    kept, hidden, used = apply_suppressions(findings, sups)
+    unused = tuple(s for i, s in enumerate(sups) if i not in used)
     return PostResult(
         post=post,
         findings=tuple(kept),
@@ -388,4 +390,5 @@ def scan_post(
         errors=post.errors,
         images=tuple(images),
         language=lang,
+        unused_suppressions=unused,
     )

@@ -202,6 +202,7 @@ class PostResult:
     errors: tuple[InputError, ...] = ()
     images: tuple[ImageResult, ...] = ()
     language: str = "en"  # the post's main language, for messages
+    unused_suppressions: tuple[Suppression, ...] = ()  # declared for this post but matched nothing
 
     @property
     def flagged(self) -> bool:

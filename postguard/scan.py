@@ -43,14 +43,9 @@ class ScanOptions:
     baseline: Any = None  # postguard.baseline.Baseline
     on_error: Callable[[InputError], None] | None = None
     on_progress: Callable[[int, int], None] | None = None  # (posts done, images done)
+    on_warning: Callable[[str], None] | None = None  # something worth saying that is not an error
     thumbnails: bool = False  # keep a small data: URI per image (for the HTML report)
     allow: Sequence[str] = ()  # allow-listed strings: findings whose evidence is one of them are dropped
-
-
-def default_cache_dir() -> str:
-    import platformdirs
-
-    return os.path.join(platformdirs.user_cache_dir("postguard"), "ocr")
 
 
 class ScanRun:
@@ -82,7 +77,11 @@ class ScanRun:
 
     def _cache(self) -> str | None:
         c = self.options.cache_dir
-        return default_cache_dir() if c == "default" else c
+        if c == "default":
+            from postguard.images.cache import default_cache_dir
+
+            return default_cache_dir()
+        return c
 
     # -- the stream -----------------------------------------------------------------------------
     def results(self) -> Iterator[PostResult]:
@@ -134,6 +133,10 @@ class ScanRun:
         for e in result.errors:
             if self.options.on_error:
                 self.options.on_error(e)
+        if self.options.on_warning:
+            for s in result.unused_suppressions:
+                self.options.on_warning(f"{result.post.source}: {s.origin} ignore of {s.rule} matched nothing; "
+                                        "remove it")
         if self.options.on_progress:
             self.options.on_progress(self.summary.posts, images_done)
         return result

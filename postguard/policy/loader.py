@@ -118,12 +118,20 @@ def _bool(ctx: _Ctx, node: yaml.Node, what: str) -> bool:
     return bool(_plain(node))
 
 
+def _word(ctx: _Ctx, node: yaml.Node, what: str) -> str:
+    """A list item: a string, or a number written without quotes (`120`, `999` are words here too).
+    Booleans and nulls stay errors: YAML turns `no` and `on` into them silently."""
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith((":int", ":float")):
+        return str(node.value)
+    return _str(ctx, node, what)
+
+
 def _str_list(ctx: _Ctx, node: yaml.Node, what: str) -> list[str]:
     if isinstance(node, yaml.ScalarNode):
-        return [_str(ctx, node, what)]
+        return [_word(ctx, node, what)]
     if not isinstance(node, yaml.SequenceNode):
         raise ctx.fail(node, f"{what} must be a list of strings")
-    return [_str(ctx, item, f"each item of {what}") for item in node.value]
+    return [_word(ctx, item, f"each item of {what}") for item in node.value]
 
 
 def _node_list(node: yaml.Node) -> list[yaml.Node]:

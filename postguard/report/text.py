@@ -81,6 +81,11 @@ def render(run: ScanRun, out: TextIO, options: ReportOptions) -> None:
     s = run.summary
     lang = options.lang or ("zh" if _mostly_zh(shown) else "en")
     lab = LABELS[lang]
+    if len(s.accounts) > 1:
+        width = max(len(a or "-") for a in s.accounts)
+        for account, row in sorted(s.accounts.items(), key=lambda kv: -kv[1]["flagged"]):
+            out.write(f"  {account or '-':<{width}}  {row['posts']:>5} {lab['posts']}  {row['flagged']:>4} "
+                      f"{lab['flagged']}  {row['worst']}\n")
     if s.posts == 1 and not shown:
         out.write(_c(f"✓ {lab['no_findings']}\n", options, fg="green"))
     levels = ", ".join(f"{s.by_level.get(level, 0)} {level}" for level in ("critical", "high", "medium", "low")
