@@ -34,7 +34,7 @@ _TEXT_TAGS: tuple[tuple[int, str, str], ...] = (
 def extract_metadata(img: Image.Image, path: str) -> list[Segment]:
     """One kind="metadata" Segment per present field, GPS first."""
     try:
-        exif = img.getexif()
+        exif = header_exif(img)
     except Exception:  # noqa: BLE001 - malformed EXIF must never fail the image
         return []
     segments: list[Segment] = []
@@ -53,6 +53,17 @@ def extract_metadata(img: Image.Image, path: str) -> list[Segment]:
         if value:
             segments.append(Segment(kind="metadata", text=f"{name}: {value}", image=path, field=name))
     return segments
+
+
+def header_exif(img: Image.Image) -> Image.Exif:
+    """EXIF without decoding pixels.
+
+    For a PNG whose eXIf chunk was not in the header, Pillow's getexif() decodes the whole image to
+    look after IDAT: that would make a cached rescan as slow as a decode. Cameras write eXIf first.
+    """
+    if img.format == "PNG" and "exif" not in img.info:
+        return Image.Exif()
+    return img.getexif()
 
 
 def _gps(exif: Image.Exif) -> str | None:

@@ -11,7 +11,6 @@ import hashlib
 import math
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -173,23 +172,13 @@ def _map_box(left: int, top: int, width: int, height: int, prepared: Prepared) -
 def run_tesseract(prepared: Prepared, settings: OcrSettings) -> list[Word]:
     """All words Tesseract found (any confidence), boxes in original pixels."""
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Debian's OpenMP build is ~6x slower without it
-    fd, tmp = tempfile.mkstemp(prefix="postguard-", suffix=".pgm")
-    os.close(fd)
-    try:
-        # An uncompressed PGM is written and read far faster than the PNG pytesseract would make.
-        prepared.image.save(tmp, format="PPM")
-        data: dict[str, list[Any]] = pytesseract.image_to_data(
-            tmp,
-            lang=settings.languages,
-            config=f"--psm {int(settings.psm)}",
-            output_type=pytesseract.Output.DICT,
-            timeout=OCR_TIMEOUT_S,
-        )
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    data: dict[str, list[Any]] = pytesseract.image_to_data(
+        prepared.image,
+        lang=settings.languages,
+        config=f"--psm {int(settings.psm)}",
+        output_type=pytesseract.Output.DICT,
+        timeout=OCR_TIMEOUT_S,
+    )
 
     def line_key(i: int) -> tuple[int, int, int, int]:
         return (int(data["page_num"][i]), int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
