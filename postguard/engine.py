@@ -305,7 +305,7 @@ def _combine(rule: Rule, pool: list[Finding], lang: str) -> Finding | None:
         if anchor is None:
             return None
     parts = [f"{tag} (“{f.evidence}”)" for tag, f in by_tag.items()]
-    why = f"{len(by_tag)} quasi-identifiers in one post: " + ", ".join(parts)
+    why = f"{len(by_tag)} of the signals this rule combines, in one post: " + ", ".join(parts)
     if anchor is not None:
         why += f"; with “{anchor.evidence}”"
     first = min(by_tag.values(), key=_finding_order)
