@@ -162,3 +162,13 @@ def test_webp_bmp_and_tiff_are_read(tmp_image) -> None:  # type: ignore[no-untyp
             tmp_image(name, encode(img, fmt, **({"lossless": True} if fmt == "WEBP" else {}))), SETTINGS, None
         )
         assert "13812345678" in result.ocr_text, (fmt, result)
+
+
+@needs_tesseract
+def test_heic_is_read_when_pillow_heif_is_installed(tmp_image) -> None:  # type: ignore[no-untyped-def]
+    pillow_heif = pytest.importorskip("pillow_heif", reason="pillow-heif not installed (pip install pillow-heif)")
+    pillow_heif.register_heif_opener()
+    data = encode(text_image("住院号2023104587", font_px=32).convert("RGB"), "HEIF", quality=95)
+    result, _ = analyse_image(tmp_image("IMG_0002.heic", data), SETTINGS, None)
+    assert result.status == "scanned", result.detail
+    assert "2023104587" in result.ocr_text
