@@ -68,6 +68,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "copied": "Copied",
         "download": "Download",
         "download_image": "Download redacted picture",
+        "boxes_filled": "{n} areas covered",
         "images_safe": "Redacted pictures (boxes filled, all metadata removed)",
         "remove_image": "Remove",
         "evidence": "Evidence",
@@ -122,6 +123,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "copied": "已复制",
         "download": "下载",
         "download_image": "下载处理后的图片",
+        "boxes_filled": "已遮挡 {n} 处",
         "images_safe": "处理后的图片（已遮挡，已去除全部元数据）",
         "remove_image": "移除",
         "evidence": "原文",
@@ -166,11 +168,13 @@ def _assets() -> tuple[str, str, str]:
     return css, js, f"sha256-{digest}"
 
 
-def csp(script_hash: str) -> str:
-    return (
+def csp(script_hash: str, *, meta: bool = False) -> str:
+    """The page's policy; the <meta> copy leaves out frame-ancestors, which only works as a header."""
+    policy = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src blob: data:; connect-src 'self'; "
-        f"script-src '{script_hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"script-src '{script_hash}'; base-uri 'none'; form-action 'none'"
     )
+    return policy if meta else policy + "; frame-ancestors 'none'"
 
 
 def render(policy: Policy, limits: Limits, lang: str | None, token: str | None) -> tuple[str, str]:
@@ -194,7 +198,7 @@ def render(policy: Policy, limits: Limits, lang: str | None, token: str | None) 
     }
     first = lang or "zh"
     html = _env().get_template("page.html.j2").render(
-        lang=first, t=STRINGS[first], css=Markup(css), js=Markup(js), csp=csp(script_hash),
+        lang=first, t=STRINGS[first], css=Markup(css), js=Markup(js), csp=csp(script_hash, meta=True),
         data_json=Markup(script_json(data)), platforms=PLATFORMS,
     )
     return html, csp(script_hash)

@@ -396,6 +396,7 @@
       var url = URL.createObjectURL(base64Blob(im.data, im.media_type));
       var f = figure({ name: im.name, width: im.width, height: im.height }, [], new Map(), url, false, -1);
       f.classList.add("safe-image");
+      f.appendChild(el("small", "muted", fmt(T.boxes_filled, { n: im.boxes.length })));
       var a = el("a", "dl", T.download_image);
       a.href = url;
       a.download = im.file;
