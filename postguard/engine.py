@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+import regex
+
 from postguard.model import (
     RISK_LEVELS,
     Finding,
@@ -25,6 +27,7 @@ from postguard.policy.model import Matcher, Policy, Rule, WordWindow
 from postguard.policy.validators import VALIDATORS
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
+_DIGITS = regex.compile(r"\d+")
 SEVERITY_WEIGHT = {"low": 15, "medium": 35, "high": 60, "critical": 90}
 
 
@@ -105,10 +108,14 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
     rules = compiled.rules
     for si, prep in enumerate(preps):
         kind = prep.segment.kind
-        if compiled.has_keywords and prep.langs:
+        triggered: set[tuple[int, int]] = set()
+        if compiled.has_keywords and (prep.langs or kind == "metadata"):
             for end_index, targets in compiled.automaton.iter(prep.lower):
                 end = end_index + 1
-                for ri, mi, kw in targets:
+                for ri, mi, kw, is_trigger in targets:
+                    if is_trigger:
+                        triggered.add((ri, mi))
+                        continue
                     rule = rules[ri]
                     if not rule_applies(rule, kind, prep.langs):
                         continue
@@ -122,7 +129,15 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
         if not prep.langs and kind != "metadata":
             continue
         langs = prep.langs or ("zh", "en")
-        for ri, _mi, matcher in compiled.regex_matchers(kind, langs):
+        digit_run = -1
+        for ri, mi, matcher in compiled.regex_matchers(kind, langs):
+            if matcher.triggers and (ri, mi) not in triggered:
+                continue
+            if matcher.min_digits:
+                if digit_run < 0:
+                    digit_run = max((len(d) for d in _DIGITS.findall(prep.norm.text)), default=0)
+                if digit_run < matcher.min_digits:
+                    continue
             for m in matcher.pattern.finditer(prep.norm.text):
                 if matcher.group is not None:
                     start, end = m.span(matcher.group)

@@ -160,3 +160,47 @@ def test_findings_are_ordered_by_position(policy):
     result = scan_post(Post("p", "hell 13812345678 hell"), policy)
     starts = [f.location.start for f in result.findings]
     assert starts == sorted(starts)
+
+
+PREFILTER_PACK = """
+pack: p
+defaults:
+  references: [{title: "test"}]
+rules:
+  - id: p-residence
+    category: identifiability
+    severity: medium
+    message: m
+    advice: a
+    match:
+      - regex: '\\p{Han}{2,6}小区\\d{1,3}栋'
+        trigger: [小区]
+  - id: p-number
+    category: identifiability
+    severity: medium
+    message: m
+    advice: a
+    match:
+      - regex: 'no\\.?\\s*(?P<ev>\\d+)'
+        min_digits: 6
+"""
+
+
+def test_trigger_words_and_digit_runs_gate_a_regex_without_changing_its_result(tmp_path):
+    path = tmp_path / "p.yml"
+    path.write_text(PREFILTER_PACK, encoding="utf-8")
+    policy = load_policy([path], builtin=False)
+    assert rules(scan_post(Post("p", "住在阳光小区3栋的阿姨"), policy)) == ["p-residence"]
+    assert rules(scan_post(Post("p", "住在阳光花园3栋的阿姨"), policy)) == []
+    assert rules(scan_post(Post("p", "hospital no. 1234567"), policy)) == ["p-number"]
+    assert rules(scan_post(Post("p", "step no. 12345"), policy)) == []  # only 5 digits: the regex never runs
+
+
+def test_trigger_is_for_regex_matchers_only(tmp_path):
+    from postguard.policy.loader import PolicyError
+
+    path = tmp_path / "p.yml"
+    path.write_text(PREFILTER_PACK.replace("      - regex: '\\p{Han}{2,6}小区\\d{1,3}栋'\n",
+                                           "      - keywords: [小区]\n"), encoding="utf-8")
+    with pytest.raises(PolicyError, match="`trigger` applies to regex matchers only"):
+        load_policy([path], builtin=False)

@@ -19,7 +19,7 @@ def is_latin_word(word: str) -> bool:
 
 @dataclass
 class CompiledPolicy:
-    automaton: Any  # ahocorasick.Automaton; value = list of (rule index, matcher index, keyword)
+    automaton: Any  # ahocorasick.Automaton; value = list of (rule index, matcher index, keyword, is_trigger)
     rules: list[Rule]
     # (segment kind, languages) -> [(rule index, matcher index, matcher)] for regex matchers
     regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher]]] = field(default_factory=dict)
@@ -51,13 +51,13 @@ def rule_applies(rule: Rule, kind: str, langs: tuple[str, ...]) -> bool:
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
     automaton = ahocorasick.Automaton()
-    entries: dict[str, list[tuple[int, int, str]]] = {}
+    entries: dict[str, list[tuple[int, int, str, bool]]] = {}
     for ri, rule in enumerate(policy.rules):
         for mi, m in enumerate(rule.matchers):
-            if m.kind != "keywords":
-                continue
             for kw in m.keywords:
-                entries.setdefault(kw, []).append((ri, mi, kw))
+                entries.setdefault(kw, []).append((ri, mi, kw, False))
+            for kw in m.triggers:  # regex prefilters share the one automaton
+                entries.setdefault(kw, []).append((ri, mi, kw, True))
     for kw, targets in entries.items():
         automaton.add_word(kw, targets)
     if entries:

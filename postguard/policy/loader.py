@@ -41,7 +41,7 @@ RULE_KEYS = {
     "context", "unless", "unless_label", "requires", "combine", "tags", "report", "fix", "tests",
     "description",
 }
-MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case"}
+MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case", "trigger", "min_digits"}
 WINDOW_KEYS = {"words", "regex", "window", "before", "after"}
 COMBINE_KEYS = {"tags", "min", "with"}
 TEST_KEYS = {"match", "no_match", "todo_match", "todo_no_match"}
@@ -201,8 +201,9 @@ def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher
         keywords = tuple(dict.fromkeys(k for k in (_normalise_keyword(w) for w in words) if k))
         if not keywords:
             raise ctx.fail(fields["keywords"], "keywords must not be empty")
-        if "group" in fields:
-            raise ctx.fail(fields["group"], "`group` applies to regex matchers only")
+        for key in ("group", "trigger", "min_digits"):
+            if key in fields:
+                raise ctx.fail(fields[key], f"`{key}` applies to regex matchers only")
         return Matcher("keywords", None, "keywords", keywords, validator)
     source = _str(ctx, fields["regex"], "regex")
     pattern = _compile_regex(ctx, fields["regex"], source, ignore_case)
@@ -217,7 +218,14 @@ def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher
         group = raw
     elif "ev" in pattern.groupindex:
         group = "ev"
-    return Matcher("regex", pattern, source, (), validator, group)
+    triggers: tuple[str, ...] = ()
+    if "trigger" in fields:
+        words = _expand(ctx, fields["trigger"], _str_list(ctx, fields["trigger"], "trigger"), lists)
+        triggers = tuple(dict.fromkeys(k for k in (_normalise_keyword(w) for w in words) if k))
+        if not triggers:
+            raise ctx.fail(fields["trigger"], "trigger must not be empty")
+    min_digits = _int(ctx, fields["min_digits"], "min_digits") if "min_digits" in fields else 0
+    return Matcher("regex", pattern, source, (), validator, group, triggers, min_digits)
 
 
 def _matchers(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> tuple[Matcher, ...]:

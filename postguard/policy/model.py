@@ -18,6 +18,10 @@ class Matcher:
     keywords: tuple[str, ...] = ()
     validator: str | None = None  # name in postguard.policy.validators.VALIDATORS
     group: str | int | None = None  # take evidence from this group of the regex
+    # cheap prefilters for a regex: it only runs on a segment containing one of these words (substring,
+    # any case) and/or a run of at least `min_digits` digits
+    triggers: tuple[str, ...] = ()
+    min_digits: int = 0
 
 
 @dataclass(frozen=True)
