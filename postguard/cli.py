@@ -670,5 +670,14 @@ def baseline_create(ctx: click.Context, file: str, paths: tuple[str, ...], polic
     ctx.exit(EXIT_ERROR if run.input_errors else EXIT_OK)
 
 
+def _register_extra_commands() -> None:
+    from postguard.cli_extra import fix_command, serve_command
+
+    main.add_command(serve_command, "serve")
+    main.add_command(fix_command, "fix")
+
+
+_register_extra_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

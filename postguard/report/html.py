@@ -162,6 +162,16 @@ def _span(loc: Location, length: int) -> tuple[int, int] | None:
     return loc.start, loc.end
 
 
+def _utf16_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Offsets are in code points; JavaScript strings index UTF-16 units, so emoji and other
+    characters outside the BMP count twice there."""
+    if text.isascii() or all(ord(ch) < 0x10000 for ch in text[: span[1]]):
+        return span
+    start = len(text[: span[0]].encode("utf-16-le")) // 2
+    end = start + len(text[span[0] : span[1]].encode("utf-16-le")) // 2
+    return start, end
+
+
 def _image_entry(img: ImageResult, findings: list[Finding], mask: bool) -> dict[str, Any]:
     ocr = img.ocr_text or ""
     if mask:
@@ -220,13 +230,13 @@ def _finding_entry(
     }
     span = _span(loc, len(text))
     if loc.kind == "text" and span is not None:
-        entry["s"], entry["n"] = span
+        entry["s"], entry["n"] = _utf16_span(text, span)
     if loc.image is not None and loc.image in image_index:
         entry["g"] = image_index[loc.image]
         ocr = images[entry["g"]]["x"]
         span = _span(loc, len(ocr))
         if loc.kind == "image" and span is not None:
-            entry["s"], entry["n"] = span
+            entry["s"], entry["n"] = _utf16_span(ocr, span)
     elif loc.image is not None:
         entry["gp"] = loc.image
     if loc.bbox:

@@ -165,7 +165,8 @@ def sample_results() -> list[PostResult]:
                 "offer to prescribe (开方) together with 不用来医院; no consultation mentioned", "zh"),
     ), Risk(97, "critical"), language="zh"))
 
-    p2 = Post("ig-20240402", "Thrilled to partner with VitaBoost! Their new supplement is a 100% cure for chronic "
+    # emoji before the evidence: offsets are code points, JavaScript counts UTF-16 units
+    p2 = Post("ig-20240402", "Thrilled 🙌🏻✨ to partner with VitaBoost! Their new supplement is a 100% cure for chronic "
               "fatigue - guaranteed results in 7 days.\nUse code DRSMITH20 for 20% off.", account="dr_smith",
               platform="instagram", published_at="2024-04-02T08:00:00Z", source="exports/instagram.json:2")
     out.append(PostResult(p2, (
