@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from postguard.model import SEVERITIES
 from postguard.scan import ConfigIgnore
 
@@ -77,6 +75,8 @@ def load_config(path: str | None = None) -> Config:
         raise ConfigError(f"{path}: no such configuration file")
     if found.name == "pyproject.toml":
         return _from_pyproject(found)
+    import yaml  # only when there is a file to read: YAML is the slowest import of start-up
+
     try:
         text = found.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -11,14 +11,16 @@ import fnmatch
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postguard.engine import apply_suppressions, risk, scan_post
 from postguard.model import ImageResult, InputError, Post, PostResult, Segment, Summary, Suppression
 from postguard.policy.model import Policy
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class ScanRun:
                     if settings is None:
                         settings = self._ocr_settings()
                         if jobs > 1 and settings.enabled:
+                            from concurrent.futures import ProcessPoolExecutor
+
                             pool = ProcessPoolExecutor(max_workers=jobs)
                     if pool is not None:
                         futures = [pool.submit(_analyse, p, settings, self._cache(), self.options.thumbnails)

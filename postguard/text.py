@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import regex
 
@@ -39,23 +40,26 @@ def _char_table() -> dict[int, str]:
     return table
 
 
+T2S_DATA = Path(__file__).resolve().parent / "data" / "t2s.txt"
+
+
 def _traditional_table() -> dict[int, str]:
-    """Build a traditional->simplified table from OpenCC, keeping only one-to-one conversions."""
-    try:
-        import opencc
-    except ImportError:  # pragma: no cover - opencc is a declared dependency
-        return {}
+    """Traditional -> simplified, one character to one, from the table shipped in postguard/data/
+    (generated from OpenCC by build_traditional_table; a test keeps the two in step)."""
+    pairs = T2S_DATA.read_text(encoding="utf-8")
+    return {ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs) - 1, 2)}
+
+
+def build_traditional_table() -> str:
+    """Regenerate postguard/data/t2s.txt from OpenCC: pairs of (traditional, simplified) characters,
+    keeping only one-to-one conversions so that offsets survive. Needs the `opencc` package."""
+    import opencc
+
     converter = opencc.OpenCC("t2s")
     chars = [chr(cp) for cp in range(0x4E00, 0x9FFF + 1)]
     # newline-separated so that phrase tables cannot join neighbours
     converted = converter.convert("\n".join(chars)).split("\n")
-    table: dict[int, str] = {}
-    if len(converted) != len(chars):  # pragma: no cover - defensive
-        return table
-    for src, dst in zip(chars, converted, strict=True):
-        if dst != src and len(dst) == 1:
-            table[ord(src)] = dst
-    return table
+    return "".join(src + dst for src, dst in zip(chars, converted, strict=True) if dst != src and len(dst) == 1)
 
 
 @dataclass(frozen=True)

@@ -45,3 +45,13 @@ def test_language_detection():
 
 def test_line_col_is_one_based():
     assert line_col("ab\ncd", 4) == (2, 2)
+
+
+def test_shipped_traditional_table_matches_opencc():
+    import pytest
+
+    pytest.importorskip("opencc")
+    from postguard.text import T2S_DATA, build_traditional_table
+
+    assert T2S_DATA.read_text(encoding="utf-8") == build_traditional_table(), \
+        "regenerate postguard/data/t2s.txt with postguard.text.build_traditional_table()"

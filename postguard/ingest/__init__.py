@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import regex
-import yaml
 
 from postguard.model import InputError, Post, Suppression
 
@@ -137,6 +136,8 @@ def read_draft(path: Path, account: str | None = None) -> Iterator[Post | InputE
     if path.suffix.lower() in (".md", ".markdown"):
         fm, body, offset = _split_front_matter(text)
         if fm is not None:
+            import yaml
+
             try:
                 loaded = yaml.safe_load(fm) or {}
             except yaml.YAMLError as exc:

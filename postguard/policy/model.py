@@ -7,13 +7,26 @@ from typing import Any
 
 from postguard.model import Reference
 
+_COMPILED: dict[tuple[str, int], Any] = {}
+
+
+def compiled_regex(source: str, flags: int) -> Any:
+    """Compile once per process, on first use: a run that never needs a pattern never pays for it."""
+    key = (source, flags)
+    pattern = _COMPILED.get(key)
+    if pattern is None:
+        import regex
+
+        pattern = _COMPILED[key] = regex.compile(source, flags)
+    return pattern
+
 
 @dataclass(frozen=True)
 class Matcher:
     """One way a rule can match: a regular expression or a keyword list, optionally validated."""
 
     kind: str  # "regex" | "keywords"
-    pattern: Any = None  # compiled regex.Pattern for kind "regex"
+    flags: int = 0  # regex flags
     source: str = ""  # the pattern as written, or "keywords"
     keywords: tuple[str, ...] = ()
     validator: str | None = None  # name in postguard.policy.validators.VALIDATORS
@@ -23,15 +36,23 @@ class Matcher:
     triggers: tuple[str, ...] = ()
     min_digits: int = 0
 
+    @property
+    def pattern(self) -> Any:
+        return compiled_regex(self.source, self.flags)
+
 
 @dataclass(frozen=True)
 class WordWindow:
     """Words that must (require) or must not (exclude) stand within `before`/`after` characters."""
 
     words: tuple[str, ...] = ()
-    patterns: tuple[Any, ...] = ()  # compiled regexes, as an alternative to words
+    pattern_sources: tuple[tuple[str, int], ...] = ()  # regexes (source, flags), as an alternative to words
     before: int = 20
     after: int = 20
+
+    @property
+    def patterns(self) -> tuple[Any, ...]:
+        return tuple(compiled_regex(s, f) for s, f in self.pattern_sources)
 
 
 @dataclass(frozen=True)
