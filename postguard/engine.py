@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
 
+import ahocorasick
 import regex
 
 from postguard.model import (
@@ -72,16 +75,27 @@ def _find_word(text: str, word: str, lo: int, hi: int) -> int:
     return -1
 
 
+@lru_cache(maxsize=4096)
+def _word_automaton(words: tuple[str, ...]) -> Any:
+    """One small automaton per context word list: a window is scanned once, not once per word."""
+    automaton = ahocorasick.Automaton()
+    for w in words:
+        automaton.add_word(w, w)
+    automaton.make_automaton()
+    return automaton
+
+
 def _window_hit(prep: _Prepared, window: WordWindow, start: int, end: int) -> str | None:
     """The context word (or pattern match) found within the window around [start, end), if any."""
     lo = max(0, start - window.before)
     hi = min(len(prep.lower), end + window.after)
-    for word in window.words:
-        pos = _find_word(prep.lower, word, lo, hi)
-        while pos != -1:
-            if (pos, pos + len(word)) != (start, end):  # the match itself is not its own context
+    if window.words and hi > lo:
+        for last, word in _word_automaton(window.words).iter(prep.lower, lo, hi):
+            pos = last + 1 - len(word)
+            if (pos, last + 1) == (start, end):  # the match itself is not its own context
+                continue
+            if not is_latin_word(word) or _bounded(prep.lower, pos, last + 1):
                 return word
-            pos = _find_word(prep.lower, word, pos + 1, hi)
     for pattern in window.patterns:
         for m in pattern.finditer(prep.norm.text, lo, hi):
             if m.span() != (start, end):
@@ -109,7 +123,9 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
     for si, prep in enumerate(preps):
         kind = prep.segment.kind
         triggered: set[tuple[int, int]] = set()
-        if compiled.has_keywords and (prep.langs or kind == "metadata"):
+        # text without letters (a bare phone number, an OCR'd ID card) is read by every language's rules
+        langs = prep.langs or ("zh", "en")
+        if compiled.has_keywords:
             for end_index, targets in compiled.automaton.iter(prep.lower):
                 end = end_index + 1
                 for ri, mi, kw, is_trigger in targets:
@@ -117,7 +133,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                         triggered.add((ri, mi))
                         continue
                     rule = rules[ri]
-                    if not rule_applies(rule, kind, prep.langs):
+                    if not rule_applies(rule, kind, langs):
                         continue
                     start = end - len(kw)
                     if is_latin_word(kw) and not _bounded(prep.lower, start, end):
@@ -126,11 +142,8 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     if validator and not VALIDATORS[validator](prep.norm.text[start:end]):
                         continue
                     hits.append(Hit(ri, si, start, end, f"keyword “{prep.norm.text[start:end]}”"))
-        if not prep.langs and kind != "metadata":
-            continue
-        langs = prep.langs or ("zh", "en")
         digit_run = -1
-        for ri, mi, matcher in compiled.regex_matchers(kind, langs):
+        for ri, mi, matcher, pattern in compiled.regex_matchers(kind, langs):
             if matcher.triggers and (ri, mi) not in triggered:
                 continue
             if matcher.min_digits:
@@ -138,7 +151,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     digit_run = max((len(d) for d in _DIGITS.findall(prep.norm.text)), default=0)
                 if digit_run < matcher.min_digits:
                     continue
-            for m in matcher.pattern.finditer(prep.norm.text):
+            for m in pattern.finditer(prep.norm.text):
                 if matcher.group is not None:
                     start, end = m.span(matcher.group)
                     if start < 0:

@@ -204,3 +204,9 @@ def test_trigger_is_for_regex_matchers_only(tmp_path):
                                            "      - keywords: [小区]\n"), encoding="utf-8")
     with pytest.raises(PolicyError, match="`trigger` applies to regex matchers only"):
         load_policy([path], builtin=False)
+
+
+def test_text_without_letters_is_still_scanned(policy):
+    # an OCR'd card or a bare number has no words to guess a language from: every rule reads it
+    assert rules(scan_post(Post("p", "13812345678"), policy)) == ["t-phone"]
+    assert rules(scan_post(Post("p", "138 1234 5678 / 2024"), policy)) == ["t-phone"]

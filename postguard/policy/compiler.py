@@ -21,17 +21,17 @@ def is_latin_word(word: str) -> bool:
 class CompiledPolicy:
     automaton: Any  # ahocorasick.Automaton; value = list of (rule index, matcher index, keyword, is_trigger)
     rules: list[Rule]
-    # (segment kind, languages) -> [(rule index, matcher index, matcher)] for regex matchers
-    regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher]]] = field(default_factory=dict)
+    # (segment kind, languages) -> [(rule index, matcher index, matcher, compiled pattern)] for regex matchers
+    regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher, Any]]] = field(default_factory=dict)
     combinations: list[int] = field(default_factory=list)
     has_keywords: bool = False
 
-    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> list[tuple[int, int, Matcher]]:
+    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> list[tuple[int, int, Matcher, Any]]:
         key = (kind, langs)
         plan = self.regex_plan.get(key)
         if plan is None:
             plan = [
-                (ri, mi, m)
+                (ri, mi, m, m.pattern)
                 for ri, r in enumerate(self.rules)
                 if kind in r.segments and _langs_apply(r, langs)
                 for mi, m in enumerate(r.matchers)
