@@ -64,17 +64,6 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return not (end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]))
 
 
-def _find_word(text: str, word: str, lo: int, hi: int) -> int:
-    """Index of `word` in text[lo:hi] (whole-word for Latin words), or -1."""
-    latin = is_latin_word(word)
-    pos = text.find(word, lo, hi)
-    while pos != -1:
-        if not latin or _bounded(text, pos, pos + len(word)):
-            return pos
-        pos = text.find(word, pos + 1, hi)
-    return -1
-
-
 @lru_cache(maxsize=4096)
 def _word_automaton(words: tuple[str, ...]) -> Any:
     """One small automaton per context word list: a window is scanned once, not once per word."""
@@ -106,8 +95,8 @@ def _window_hit(prep: _Prepared, window: WordWindow, start: int, end: int) -> st
 def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
     """Post-level use of a matcher (unless / requires): the first thing it finds, or None."""
     if matcher.kind == "keywords":
-        for word in matcher.keywords:
-            if _find_word(lower, word, 0, len(lower)) != -1:
+        for last, word in _word_automaton(matcher.keywords).iter(lower):
+            if not is_latin_word(word) or _bounded(lower, last + 1 - len(word), last + 1):
                 return word
         return None
     for m in matcher.pattern.finditer(text):

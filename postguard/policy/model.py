@@ -67,10 +67,12 @@ class Combination:
 
 @dataclass(frozen=True)
 class RuleExamples:
-    match: tuple[str, ...] = ()
-    no_match: tuple[str, ...] = ()
-    todo_match: tuple[str, ...] = ()  # known misses: recorded, not failing
-    todo_no_match: tuple[str, ...] = ()  # known false alarms: recorded, not failing
+    """Each example is (segment kind, text): post text by default, or `{ocr: ...}` / `{metadata: ...}`."""
+
+    match: tuple[tuple[str, str], ...] = ()
+    no_match: tuple[tuple[str, str], ...] = ()
+    todo_match: tuple[tuple[str, str], ...] = ()  # known misses: recorded, not failing
+    todo_no_match: tuple[tuple[str, str], ...] = ()  # known false alarms: recorded, not failing
 
 
 @dataclass(frozen=True)

@@ -276,9 +276,24 @@ def _choice_list(ctx: _Ctx, node: yaml.Node, allowed: Iterable[str], what: str) 
     return tuple(values)
 
 
+def _example(ctx: _Ctx, node: yaml.Node, what: str) -> tuple[str, str]:
+    """A string is post text; `{ocr: "..."}` or `{metadata: "GPSInfo: ..."}` names another segment kind."""
+    if isinstance(node, yaml.MappingNode):
+        fields = _mapping(ctx, node, set(SEGMENT_KINDS), f"an example in {what}")
+        if len(fields) != 1:
+            raise ctx.fail(node, f"an example in {what} names one segment kind, e.g. {{ocr: \"...\"}}")
+        ((kind, value),) = fields.items()
+        return kind, _str(ctx, value, f"{what}.{kind}")
+    return "text", _word(ctx, node, f"each item of {what}")
+
+
 def _examples(ctx: _Ctx, node: yaml.Node) -> RuleExamples:
     fields = _mapping(ctx, node, TEST_KEYS, "tests")
-    got = {k: tuple(_str_list(ctx, v, f"tests.{k}")) for k, v in fields.items()}
+    got = {}
+    for key, value in fields.items():
+        if not isinstance(value, yaml.SequenceNode):
+            raise ctx.fail(value, f"tests.{key} must be a list of examples")
+        got[key] = tuple(_example(ctx, item, f"tests.{key}") for item in value.value)
     return RuleExamples(**got)
 
 

@@ -18,10 +18,18 @@ class TestReport:
     todos: list[str] = field(default_factory=list)
 
 
-def rule_fires(policy: Policy, rule: Rule, text: str) -> bool:
-    """Does `rule` fire on `text` when the whole policy runs (so exceptions and combinations count)?"""
-    findings, signals = scan_segments([Segment("text", text)], policy)
+def rule_fires(policy: Policy, rule: Rule, example: tuple[str, str] | str) -> bool:
+    """Does `rule` fire on the example when the whole policy runs (so exceptions and combinations count)?"""
+    kind, text = ("text", example) if isinstance(example, str) else example
+    field = text.split(":", 1)[0] if kind == "metadata" else None
+    segment = Segment(kind, text, image="example.jpg" if kind != "text" else None, field=field)
+    findings, signals = scan_segments([segment], policy)
     return any(f.rule == rule.id for f in findings + signals)
+
+
+def _shown(example: tuple[str, str]) -> str:
+    kind, text = example
+    return repr(text) if kind == "text" else f"{kind}: {text!r}"
 
 
 def run_rule_tests(policy: Policy, only_packs: set[str] | None = None) -> TestReport:
@@ -38,21 +46,21 @@ def run_rule_tests(policy: Policy, only_packs: set[str] | None = None) -> TestRe
             if rule_fires(policy, rule, text):
                 report.passed += 1
             else:
-                report.failures.append(f"{rule.id}: should match but did not: {text!r}")
+                report.failures.append(f"{rule.id}: should match but did not: {_shown(text)}")
         for text in ex.no_match:
             if not rule_fires(policy, rule, text):
                 report.passed += 1
             else:
-                report.failures.append(f"{rule.id}: should not match but did: {text!r}")
+                report.failures.append(f"{rule.id}: should not match but did: {_shown(text)}")
         for text in ex.todo_match:
             if rule_fires(policy, rule, text):
-                report.failures.append(f"{rule.id}: todo_match now matches (move it to `match`): {text!r}")
+                report.failures.append(f"{rule.id}: todo_match now matches (move it to `match`): {_shown(text)}")
             else:
-                report.todos.append(f"{rule.id}: known miss: {text!r}")
+                report.todos.append(f"{rule.id}: known miss: {_shown(text)}")
         for text in ex.todo_no_match:
             if not rule_fires(policy, rule, text):
                 report.failures.append(f"{rule.id}: todo_no_match no longer matches (move it to `no_match`): "
-                                       f"{text!r}")
+                                       f"{_shown(text)}")
             else:
-                report.todos.append(f"{rule.id}: known false alarm: {text!r}")
+                report.todos.append(f"{rule.id}: known false alarm: {_shown(text)}")
     return report

@@ -63,3 +63,24 @@ def test_policy_test_command_exit_codes(cli, tmp_path: Path):
     result = cli("policy", "test", "--no-builtin", str(bad))
     assert result.returncode == 1
     assert b"FAIL t-code: should not match" in result.stdout
+
+
+def test_examples_can_name_their_segment_kind(tmp_path: Path):
+    path = tmp_path / "m.yml"
+    path.write_text("""
+pack: m
+rules:
+  - id: m-gps
+    category: identifiability
+    severity: high
+    segments: [metadata]
+    message: GPS position in the photo.
+    advice: Strip the metadata.
+    references: [{title: "HIPAA Safe Harbor (B)"}]
+    match: [{regex: '^GPSInfo: (?P<ev>.+)'}]
+    tests:
+      match: [{metadata: "GPSInfo: 39.904200, 116.407400"}]
+      no_match: ["GPSInfo: 39.904200, 116.407400", {metadata: "DateTimeOriginal: 2024:03:15"}]
+""", encoding="utf-8")
+    report = run_rule_tests(load_policy([path], builtin=False))
+    assert report.failures == [] and report.passed == 3
