@@ -207,7 +207,7 @@ def _rows(reader: Any, header: list[str], name: str) -> Iterator[Row | InputErro
                 "quote fields that contain the delimiter or a line break",
             )
             continue
-        yield Row(start, dict(zip(header, row)))
+        yield Row(start, dict(zip(header, row, strict=False)))
 
 
 # ---------------------------------------------------------------------------------------- reader

@@ -138,8 +138,8 @@ def lab_image() -> tuple[str, dict[str, tuple[int, int, int, int]]]:
         draw.text((x, y), line, font=f, fill="#222")
         for ev in ("姓名: 李小明", "床号: 12"):
             if line.startswith(ev):
-                l, t, r, b = draw.textbbox((x, y), ev, font=f)
-                boxes[ev] = (l - 4, t - 4, r - l + 8, b - t + 8)
+                left, t, r, b = draw.textbbox((x, y), ev, font=f)
+                boxes[ev] = (left - 4, t - 4, r - left + 8, b - t + 8)
         y += 100 if i == 0 else 80
     thumb = img.copy()
     thumb.thumbnail((450, 450))
