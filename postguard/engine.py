@@ -31,6 +31,12 @@ from postguard.policy.validators import VALIDATORS
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _DIGITS = regex.compile(r"\d+")
+# how `why` names a validator for people reading a report
+VALIDATOR_NAMES = {
+    "gb11643": "resident ID (GB 11643 checksum and birth date)", "luhn": "Luhn checksum",
+    "cn_mobile": "China mobile number", "cn_landline": "China landline", "nanp_phone": "North American number",
+    "uk_phone": "UK number", "phone": "phone number", "age_90_plus": "age 90 or over",
+}
 SEVERITY_WEIGHT = {"low": 15, "medium": 35, "high": 60, "critical": 90}
 
 
@@ -151,15 +157,11 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     continue
                 if matcher.validator and not VALIDATORS[matcher.validator](prep.norm.text[start:end]):
                     continue
-                why = f"pattern /{_short(matcher.source)}/"
+                why = "matches the rule's pattern"
                 if matcher.validator:
-                    why += f" passed the {matcher.validator} check"
+                    why += f" and passes the {VALIDATOR_NAMES.get(matcher.validator, matcher.validator)} check"
                 hits.append(Hit(ri, si, start, end, why))
     return hits
-
-
-def _short(source: str, limit: int = 60) -> str:
-    return source if len(source) <= limit else source[: limit - 1] + "…"
 
 
 def _apply_context(rule: Rule, hit: Hit, prep: _Prepared) -> Hit | None:
