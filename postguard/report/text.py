@@ -46,7 +46,7 @@ def render_post(result: PostResult, out: TextIO, options: ReportOptions) -> None
     extra = "  ".join(x for x in (post.platform or "", post.account and f"@{post.account}" or "",
                                    post.published_at or "") if x)
     out.write(f"{head}  {badge}  {extra}".rstrip() + "\n")
-    if post.id != post.source and post.id:
+    if post.id and post.id != post.source and not post.source.startswith("<"):
         out.write(_c(f"  id: {post.id}\n", options, dim=True))
     for f in sorted(result.findings, key=lambda f: -severity_rank(f.severity)):
         evidence = mask_value(f.evidence) if options.mask else f.evidence
