@@ -105,6 +105,8 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
             if not is_latin_word(word) or _bounded(lower, last + 1 - len(word), last + 1):
                 return word
         return None
+    if matcher.triggers and not any(t in lower for t in matcher.triggers):
+        return None  # the prefilter says this pattern cannot match here
     for m in matcher.pattern.finditer(text):
         value = m.group(matcher.group) if matcher.group is not None else m.group()
         if matcher.validator is None or VALIDATORS[matcher.validator](value):
