@@ -37,6 +37,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check postguard tests benchmarks
+	$(BIN)/mypy --strict postguard
 	$(BIN)/postguard policy test
 	$(BIN)/pytest
 

@@ -382,6 +382,7 @@ def check(ctx: click.Context, file: str | None, text: str | None, platform: str 
     elif file == "-":
         inputs = [read_stdin_text(sys.stdin.buffer.read())]
     else:
+        assert file is not None
         inputs = list(read_path(Path(file)))
     run = ScanRun(policy, inputs, _scan_options(ctx, kw, settings, None))
     ctx.exit(_run_and_report(ctx, run, kw, settings, None))

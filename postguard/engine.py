@@ -16,6 +16,7 @@ import regex
 from postguard.model import (
     RISK_LEVELS,
     Finding,
+    ImageResult,
     Location,
     Post,
     PostResult,
@@ -90,11 +91,11 @@ def _window_hit(prep: _Prepared, window: WordWindow, start: int, end: int) -> st
             if (pos, last + 1) == (start, end):  # the match itself is not its own context
                 continue
             if not is_latin_word(word) or _bounded(prep.lower, pos, last + 1):
-                return word
+                return str(word)
     for pattern in window.patterns:
         for m in pattern.finditer(prep.norm.text, lo, hi):
             if m.span() != (start, end):
-                return m.group()
+                return str(m.group())
     return None
 
 
@@ -103,14 +104,14 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
     if matcher.kind == "keywords":
         for last, word in _word_automaton(matcher.keywords).iter(lower):
             if not is_latin_word(word) or _bounded(lower, last + 1 - len(word), last + 1):
-                return word
+                return str(word)
         return None
     if matcher.triggers and not any(t in lower for t in matcher.triggers):
         return None  # the prefilter says this pattern cannot match here
     for m in matcher.pattern.finditer(text):
         value = m.group(matcher.group) if matcher.group is not None else m.group()
         if matcher.validator is None or VALIDATORS[matcher.validator](value):
-            return m.group()
+            return str(m.group())
     return None
 
 
@@ -393,7 +394,7 @@ def scan_post(
     policy: Policy,
     *,
     image_segments: Sequence[Segment] = (),
-    images: Sequence = (),
+    images: Sequence[ImageResult] = (),
     extra_suppressions: Sequence[Suppression] = (),
 ) -> PostResult:
     """Scan one post's text (and any image segments already extracted) with the policy."""

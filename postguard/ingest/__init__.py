@@ -154,12 +154,12 @@ def read_draft(path: Path, account: str | None = None) -> Iterator[Post | InputE
                 sups += s
                 errors += e
         for m in _DISABLE.finditer(body):
-            line = body.count("\n", 0, m.start()) + 1 + offset
+            lineno = body.count("\n", 0, m.start()) + 1 + offset
             if not (m["reason"] or "").strip():
-                errors.append(InputError(f"{shown}:{line}", f"postguard-disable {m['rule']} has no reason; "
+                errors.append(InputError(f"{shown}:{lineno}", f"postguard-disable {m['rule']} has no reason; "
                                          "write <!-- postguard-disable RULE: reason --> (not applied)"))
             else:
-                sups.append(Suppression(m["rule"], m["reason"].strip(), None, f"inline comment line {line}"))
+                sups.append(Suppression(m["rule"], m["reason"].strip(), None, f"inline comment line {lineno}"))
         declared = meta.get("images") or []
         if isinstance(declared, str):
             declared = [declared]

@@ -225,8 +225,8 @@ def _matchers(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> tuple[
 
 def _window(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> WordWindow:
     if isinstance(node, yaml.SequenceNode):  # a bare list of words, default window
-        words = _expand(ctx, node, _str_list(ctx, node, "context words"), lists)
-        return WordWindow(tuple(_normalise_keyword(w) for w in words))
+        bare = _expand(ctx, node, _str_list(ctx, node, "context words"), lists)
+        return WordWindow(tuple(_normalise_keyword(w) for w in bare))
     fields = _mapping(ctx, node, WINDOW_KEYS, "a context window")
     if "words" not in fields and "regex" not in fields:
         raise ctx.fail(node, "a context window needs `words` or `regex`")
