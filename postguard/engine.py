@@ -220,8 +220,8 @@ def _union_box(seg: Segment, start: int, end: int) -> tuple[int, int, int, int] 
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def _finding(rule: Rule, prep: _Prepared, start: int, end: int, why: str, lang: str) -> Finding:
-    o_start, o_end = prep.norm.span(start, end)
+def _rule_finding(rule: Rule, evidence: str, location: Location, why: str, lang: str) -> Finding:
+    """A finding of `rule`, in the post's language where the rule provides it."""
     return Finding(
         rule=rule.id,
         category=rule.category,
@@ -229,14 +229,19 @@ def _finding(rule: Rule, prep: _Prepared, start: int, end: int, why: str, lang: 
         message=rule.message(lang),
         advice=rule.advice(lang),
         references=rule.references,
-        evidence=prep.segment.text[o_start:o_end],
-        location=_location(prep, o_start, o_end),
+        evidence=evidence,
+        location=location,
         why=why,
         tags=rule.tags,
         messages=rule.messages,
         advices=rule.advices,
         fix=rule.fix,
     )
+
+
+def _finding(rule: Rule, prep: _Prepared, start: int, end: int, why: str, lang: str) -> Finding:
+    o_start, o_end = prep.norm.span(start, end)
+    return _rule_finding(rule, prep.segment.text[o_start:o_end], _location(prep, o_start, o_end), why, lang)
 
 
 def prepare(segments: Sequence[Segment]) -> list[_Prepared]:
@@ -331,21 +336,7 @@ def _combine(rule: Rule, pool: list[Finding], lang: str) -> Finding | None:
     if anchor is not None:
         why += f"; with “{anchor.evidence}”"
     first = min(by_tag.values(), key=_finding_order)
-    return Finding(
-        rule=rule.id,
-        category=rule.category,
-        severity=rule.severity,
-        message=rule.message(lang),
-        advice=rule.advice(lang),
-        references=rule.references,
-        evidence=first.evidence,
-        location=first.location,
-        why=why,
-        tags=rule.tags,
-        messages=rule.messages,
-        advices=rule.advices,
-        fix=rule.fix,
-    )
+    return _rule_finding(rule, first.evidence, first.location, why, lang)
 
 
 def _finding_order(f: Finding) -> tuple[int, int, int, str]:
