@@ -15,14 +15,13 @@ Media `uri`s are relative to the export root. Strings carry Meta's mojibake (see
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from postguard.ingest.csvfile import from_epoch, unique_id
-from postguard.ingest.instagram import IMAGE_SUFFIXES, first_json, meta_entries, string_at
+from postguard.ingest.instagram import IMAGE_SUFFIXES, first_json, read_meta_export, string_at
 from postguard.ingest.paths import media_file
 from postguard.model import InputError, Post
 
@@ -64,24 +63,10 @@ def account_name(root: Path) -> str | None:
 
 
 def read(path: Path, options: ReaderOptions) -> Iterator[Post | InputError]:
-    root, files = export_root(path)
-    if not files:
-        yield InputError(
-            os.fspath(path),
-            "no your_facebook_activity/posts/your_posts_*.json here; point at the unzipped Facebook export",
-        )
-        return
-    account = options.account or account_name(root) or root.resolve().name
-    seen: set[str] = set()
-    for file in files:
-        name = os.fspath(file)
-        for item in meta_entries(file):
-            if isinstance(item, InputError):
-                yield item
-                continue
-            post = _post(item.value, f"{name}:entry {item.number}", name, root, account, seen)
-            if post is not None:
-                yield post
+    yield from read_meta_export(
+        path, options, find=export_root, account_of=account_name, make_post=_post,
+        missing="no your_facebook_activity/posts/your_posts_*.json here; point at the unzipped Facebook export",
+    )
 
 
 def _post(

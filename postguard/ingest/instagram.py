@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,15 +134,22 @@ def account_name(root: Path) -> str | None:
     return string_at(profile, "profile_user", 0, "string_map_data", "Username", "value")
 
 
-def read(path: Path, options: ReaderOptions) -> Iterator[Post | InputError]:
-    root, files = export_root(path)
+def read_meta_export(
+    path: Path,
+    options: ReaderOptions,
+    *,
+    find: Callable[[Path], tuple[Path, list[Path]]],
+    account_of: Callable[[Path], str | None],
+    make_post: Callable[[Any, str, str, Path, str, set[str]], Post | InputError | None],
+    missing: str,
+) -> Iterator[Post | InputError]:
+    """The loop Meta's exports share (Instagram, Facebook): find the post files, name the account, read
+    each file's entries, and turn each into a Post with its file and entry number as the source."""
+    root, files = find(path)
     if not files:
-        yield InputError(
-            os.fspath(path),
-            "no your_instagram_activity/content/posts_1.json here; point at the unzipped Instagram export",
-        )
+        yield InputError(os.fspath(path), missing)
         return
-    account = options.account or account_name(root) or root.resolve().name
+    account = options.account or account_of(root) or root.resolve().name
     seen: set[str] = set()
     for file in files:
         name = os.fspath(file)
@@ -150,7 +157,16 @@ def read(path: Path, options: ReaderOptions) -> Iterator[Post | InputError]:
             if isinstance(item, InputError):
                 yield item
                 continue
-            yield _post(item.value, f"{name}:entry {item.number}", name, root, account, seen)
+            post = make_post(item.value, f"{name}:entry {item.number}", name, root, account, seen)
+            if post is not None:
+                yield post
+
+
+def read(path: Path, options: ReaderOptions) -> Iterator[Post | InputError]:
+    yield from read_meta_export(
+        path, options, find=export_root, account_of=account_name, make_post=_post,
+        missing="no your_instagram_activity/content/posts_1.json here; point at the unzipped Instagram export",
+    )
 
 
 def _post(
