@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -158,53 +159,45 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
+def _descriptor(
+    rule_id: str, category: str, severity: str, tags: Sequence[str], short: str, full: str,
+    messages: dict[str, str], advices: dict[str, str], references: Sequence[Reference],
+) -> dict[str, Any]:
+    descriptor: dict[str, Any] = {
+        "id": rule_id,
+        "name": _pascal(rule_id) or rule_id,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": _help(rule_id, messages, advices, references),
+        "defaultConfiguration": {"level": sarif_level(severity)},
+        "properties": {
+            "tags": [category, *(t for t in tags if t != category)],
+            "security-severity": SECURITY_SEVERITY.get(severity, "5.5"),
+            "severity": severity,
+            "category": category,
+        },
+    }
+    url = next((r.url for r in references if r.url), None)
+    if url:
+        descriptor["helpUri"] = url
+    return descriptor
+
+
 def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     short = rule.message("en") or rule.id
     full = rule.description or " ".join(_sentence(x, ".") for x in (short, rule.advice("en")) if x)
-    descriptor: dict[str, Any] = {
-        "id": rule.id,
-        "name": _pascal(rule.id) or rule.id,
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": full},
-        "help": _help(rule.id, rule.messages, rule.advices, rule.references),
-        "defaultConfiguration": {"level": sarif_level(rule.severity)},
-        "properties": {
-            "tags": [rule.category, *(t for t in rule.tags if t != rule.category)],
-            "security-severity": SECURITY_SEVERITY.get(rule.severity, "5.5"),
-            "severity": rule.severity,
-            "category": rule.category,
-        },
-    }
-    url = next((r.url for r in rule.references if r.url), None)
-    if url:
-        descriptor["helpUri"] = url
-    return descriptor
+    return _descriptor(rule.id, rule.category, rule.severity, rule.tags, short, full,
+                       rule.messages, rule.advices, rule.references)
 
 
 def _descriptor_from_finding(finding: Finding) -> dict[str, Any]:
+    """For a finding whose rule is not in the policy (e.g. results replayed from elsewhere)."""
     messages = finding.messages or {"en": finding.message}
     advices = finding.advices or {"en": finding.advice}
-    descriptor: dict[str, Any] = {
-        "id": finding.rule,
-        "name": _pascal(finding.rule) or finding.rule,
-        "shortDescription": {"text": messages.get("en") or finding.message or finding.rule},
-        "fullDescription": {
-            "text": " ".join(_sentence(x, ".") for x in (finding.message, finding.advice) if x)
-            or finding.rule
-        },
-        "help": _help(finding.rule, messages, advices, finding.references),
-        "defaultConfiguration": {"level": sarif_level(finding.severity)},
-        "properties": {
-            "tags": [finding.category],
-            "security-severity": SECURITY_SEVERITY.get(finding.severity, "5.5"),
-            "severity": finding.severity,
-            "category": finding.category,
-        },
-    }
-    url = next((r.url for r in finding.references if r.url), None)
-    if url:
-        descriptor["helpUri"] = url
-    return descriptor
+    short = messages.get("en") or finding.message or finding.rule
+    full = " ".join(_sentence(x, ".") for x in (finding.message, finding.advice) if x) or finding.rule
+    return _descriptor(finding.rule, finding.category, finding.severity, (), short, full,
+                       messages, advices, finding.references)
 
 
 def _result(post: Post, finding: Finding, rule_index: int, masker: Masker) -> dict[str, Any]:
