@@ -161,7 +161,7 @@ def _md(text: str) -> str:
 
 def _descriptor(
     rule_id: str, category: str, severity: str, tags: Sequence[str], short: str, full: str,
-    messages: dict[str, str], advices: dict[str, str], references: Sequence[Reference],
+    messages: dict[str, str], advices: dict[str, str], references: tuple[Reference, ...],
 ) -> dict[str, Any]:
     descriptor: dict[str, Any] = {
         "id": rule_id,
