@@ -23,7 +23,7 @@ from typing import Any, TextIO
 import jinja2
 from markupsafe import Markup
 
-from postguard.mask import mask_spans, mask_value
+from postguard.mask import MASKED_CATEGORIES, mask_spans, mask_value
 from postguard.model import CATEGORIES, RISK_LEVELS, SEVERITIES, Finding, ImageResult, Location, PostResult
 from postguard.report import ReportOptions, ScanRun, i18n
 
@@ -31,7 +31,6 @@ TEMPLATES = Path(__file__).with_name("templates")
 PAGE_SIZE = 50
 # Categories whose evidence is an identifier, masked with --mask. Claims such as "100% cure" stay
 # readable: masking them would hide the problem without protecting anyone.
-MASKED_CATEGORIES: frozenset[str] = frozenset({"identifiability"})
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 _SAFE_THUMB = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]*$")
 _CHART_BINS = 24

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from postguard.baseline import fingerprint, portable_path
-from postguard.mask import mask_value
+from postguard.mask import MASKED_CATEGORIES, mask_value
 from postguard.model import Finding, InputError, Post, PostResult, Reference
 from postguard.policy.model import Rule
 from postguard.report import ReportOptions, ScanRun
@@ -278,7 +278,6 @@ def _utc(stamp: str) -> str | None:
 
 # --- shared by the CI formats (sarif, junit, github) -------------------------------------------
 
-IDENTIFIABILITY = "identifiability"
 LEVELS: dict[str, str] = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 _SOURCE_LINE = re.compile(r"^(.*?):(\d+)$")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -306,7 +305,7 @@ class Masker:
         raw: set[str] = set()
         if enabled:
             findings = list(result.findings) + [s.finding for s in result.suppressed]
-            raw = {f.evidence for f in findings if f.category == IDENTIFIABILITY and f.evidence.strip()}
+            raw = {f.evidence for f in findings if f.category in MASKED_CATEGORIES and f.evidence.strip()}
         # longest first, so an ID number is masked whole before a shorter identifier inside it
         self._pairs = [(r, mask_value(r)) for r in sorted(raw, key=len, reverse=True)]
 
