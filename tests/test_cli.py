@@ -78,3 +78,14 @@ def test_bad_policy_file_exits_2_with_one_line(cli, tmp_path):
 def test_python_m_postguard_and_version(cli):
     r = cli("--version")
     assert r.returncode == 0 and "version" in r.stdout.decode()
+
+
+def test_progress_estimate_counts_jsonl_lines_and_post_files(tmp_path):
+    from postguard.cli import _estimate_posts
+
+    (tmp_path / "a.jsonl").write_text('{"id": 1, "text": "a"}\n\n{"id": 2, "text": "b"}\n', encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x.md").write_text("x", encoding="utf-8")
+    (tmp_path / "d" / "y.png").write_bytes(b"\x89PNG")
+    (tmp_path / "d" / "notes.xyz").write_text("x", encoding="utf-8")
+    assert _estimate_posts((str(tmp_path / "a.jsonl"), str(tmp_path / "d"))) == 4
