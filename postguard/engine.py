@@ -6,11 +6,8 @@ Pure functions of their input: a post can be scanned in any process.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
 
-import ahocorasick
 import regex
 
 from postguard.model import (
@@ -26,8 +23,8 @@ from postguard.model import (
     Suppression,
     severity_rank,
 )
-from postguard.policy.compiler import CompiledPolicy, is_latin_word, rule_applies
-from postguard.policy.model import Matcher, Policy, Rule, WordWindow
+from postguard.policy.compiler import CompiledPolicy, Window, word_automaton
+from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
@@ -71,26 +68,17 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return not (end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]))
 
 
-@lru_cache(maxsize=4096)
-def _word_automaton(words: tuple[str, ...]) -> Any:
-    """One small automaton per context word list: a window is scanned once, not once per word."""
-    automaton = ahocorasick.Automaton()
-    for w in words:
-        automaton.add_word(w, w)
-    automaton.make_automaton()
-    return automaton
-
-
-def _window_hit(prep: _Prepared, window: WordWindow, start: int, end: int) -> str | None:
+def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | None:
     """The context word (or pattern match) found within the window around [start, end), if any."""
     lo = max(0, start - window.before)
     hi = min(len(prep.lower), end + window.after)
-    if window.words and hi > lo:
-        for last, word in _word_automaton(window.words).iter(prep.lower, lo, hi):
-            pos = last + 1 - len(word)
-            if (pos, last + 1) == (start, end):  # the match itself is not its own context
+    if window.automaton is not None and hi > lo:
+        lower = prep.lower
+        for last, (length, latin, word) in window.automaton.iter(lower, lo, hi):
+            pos = last + 1 - length
+            if pos == start and last + 1 == end:  # the match itself is not its own context
                 continue
-            if not is_latin_word(word) or _bounded(prep.lower, pos, last + 1):
+            if not latin or _bounded(lower, pos, last + 1):
                 return str(word)
     for pattern in window.patterns:
         for m in pattern.finditer(prep.norm.text, lo, hi):
@@ -102,8 +90,8 @@ def _window_hit(prep: _Prepared, window: WordWindow, start: int, end: int) -> st
 def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
     """Post-level use of a matcher (unless / requires): the first thing it finds, or None."""
     if matcher.kind == "keywords":
-        for last, word in _word_automaton(matcher.keywords).iter(lower):
-            if not is_latin_word(word) or _bounded(lower, last + 1 - len(word), last + 1):
+        for last, (length, latin, word) in word_automaton(matcher.keywords).iter(lower):
+            if not latin or _bounded(lower, last + 1 - length, last + 1):
                 return str(word)
         return None
     if matcher.triggers and not any(t in lower for t in matcher.triggers):
@@ -117,39 +105,39 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
 
 def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> list[Hit]:
     hits: list[Hit] = []
-    rules = compiled.rules
     for si, prep in enumerate(preps):
         kind = prep.segment.kind
+        lower, text = prep.lower, prep.norm.text
         triggered: set[tuple[int, int]] = set()
         # text without letters (a bare phone number, an OCR'd ID card) is read by every language's rules
         langs = prep.langs or ("zh", "en")
+        applicable = compiled.applicable(kind, langs)
         if compiled.has_keywords:
-            for end_index, targets in compiled.automaton.iter(prep.lower):
+            for end_index, (length, latin, targets, triggers) in compiled.automaton.iter(lower):
+                if triggers:
+                    triggered |= triggers
+                if not targets:
+                    continue
                 end = end_index + 1
-                for ri, mi, kw, is_trigger in targets:
-                    if is_trigger:
-                        triggered.add((ri, mi))
+                start = end - length
+                if latin and not _bounded(lower, start, end):
+                    continue
+                for ri, _mi, validator in targets:
+                    if ri not in applicable:
                         continue
-                    rule = rules[ri]
-                    if not rule_applies(rule, kind, langs):
+                    if validator and not VALIDATORS[validator](text[start:end]):
                         continue
-                    start = end - len(kw)
-                    if is_latin_word(kw) and not _bounded(prep.lower, start, end):
-                        continue
-                    validator = rule.matchers[mi].validator
-                    if validator and not VALIDATORS[validator](prep.norm.text[start:end]):
-                        continue
-                    hits.append(Hit(ri, si, start, end, f"keyword “{prep.norm.text[start:end]}”"))
+                    hits.append(Hit(ri, si, start, end, f"keyword “{text[start:end]}”"))
         digit_run = -1
         for ri, mi, matcher, pattern in compiled.regex_matchers(kind, langs):
             if matcher.triggers and (ri, mi) not in triggered:
                 continue
             if matcher.min_digits:
                 if digit_run < 0:
-                    digit_run = max((len(d) for d in _DIGITS.findall(prep.norm.text)), default=0)
+                    digit_run = max(map(len, _DIGITS.findall(text)), default=0)
                 if digit_run < matcher.min_digits:
                     continue
-            for m in pattern.finditer(prep.norm.text):
+            for m in pattern.finditer(text):
                 if matcher.group is not None:
                     start, end = m.span(matcher.group)
                     if start < 0:
@@ -158,7 +146,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     start, end = m.span()
                 if end <= start:
                     continue
-                if matcher.validator and not VALIDATORS[matcher.validator](prep.norm.text[start:end]):
+                if matcher.validator and not VALIDATORS[matcher.validator](text[start:end]):
                     continue
                 why = "matches the rule's pattern"
                 if matcher.validator:
@@ -167,22 +155,28 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
     return hits
 
 
-def _apply_context(rule: Rule, hit: Hit, prep: _Prepared) -> Hit | None:
+def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit | None:
+    require, exclude = compiled.context[hit.rule_index]
+    if not require and not exclude:
+        return hit
     reasons = [hit.why]
-    for window in rule.require:
+    for window in require:
         word = _window_hit(prep, window, hit.start, hit.end)
         if word is None:
             return None
         reasons.append(f"near “{word}”")
-    for window in rule.exclude:
+    for window in exclude:
         if _window_hit(prep, window, hit.start, hit.end) is not None:
             return None
-    return replace(hit, why="; ".join(reasons))
+    return Hit(hit.rule_index, hit.segment_index, hit.start, hit.end, "; ".join(reasons))
+
+
+def _hit_order(h: Hit) -> tuple[int, int, int, int]:
+    return (h.rule_index, h.segment_index, h.start, h.start - h.end)
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
-    """One hit per rule per overlapping region: keep the earliest, then the longest."""
-    hits.sort(key=lambda h: (h.rule_index, h.segment_index, h.start, -(h.end - h.start)))
+    """One hit per rule per overlapping region: keep the earliest, then the longest (`hits` is sorted)."""
     kept: list[Hit] = []
     for h in hits:
         last = kept[-1] if kept else None
@@ -261,11 +255,18 @@ def scan_segments(
     preps = prepare(segments)
     if lang is None:
         lang = main_language(" ".join(p.norm.text for p in preps if p.segment.kind == "text")) if preps else "en"
+    candidates = _candidate_hits(compiled, preps)
+    candidates.sort(key=_hit_order)
     hits = []
-    for hit in _candidate_hits(compiled, preps):
-        checked = _apply_context(compiled.rules[hit.rule_index], hit, preps[hit.segment_index])
+    signalled: set[int] = set()  # a signal rule needs one hit (its earliest) to feed combinations
+    for hit in candidates:
+        if hit.rule_index in signalled:
+            continue
+        checked = _apply_context(compiled, hit, preps[hit.segment_index])
         if checked is not None:
             hits.append(checked)
+            if not compiled.rules[hit.rule_index].report:
+                signalled.add(hit.rule_index)
     hits = _dedupe(hits)
 
     # post-level exceptions (`unless`) and conditions (`requires`), evaluated once per rule
