@@ -1,0 +1,68 @@
+"""The built-in packs on the labelled development corpora: the suite fails if any category falls below
+the F1 reached so far (raise the floors when the rules improve; never lower them to make a change pass)."""
+
+from pathlib import Path
+
+import pytest
+
+from postguard.evaluate import evaluate, read_corpus
+from postguard.model import CATEGORIES
+
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
+
+# F1 floors per (category, language) on dev.zh + dev.en, and on dev.extra (written later to teach breadth)
+DEV_FLOORS = {
+    "identifiability": {"all": 0.98, "zh": 0.99, "en": 0.98},
+    "unprofessional": {"all": 0.94, "zh": 0.98, "en": 0.91},
+    "conflict_of_interest": {"all": 0.98, "zh": 0.99, "en": 0.96},
+    "diagnostic_advice": {"all": 0.99, "zh": 0.99, "en": 0.99},
+    "advertising_claims": {"all": 0.98, "zh": 0.99, "en": 0.98},
+}
+
+
+EXTRA_FLOORS = {category: {"all": 0.98, "zh": 0.98, "en": 0.96} for category in CATEGORIES}
+
+
+@pytest.fixture(scope="module")
+def extra_eval(builtin_policy):
+    return evaluate(builtin_policy, read_corpus([CORPUS / "dev.extra.jsonl"]))
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_f1_on_the_breadth_corpus_stays_above_the_floor(extra_eval, category):
+    for lang, floor in EXTRA_FLOORS[category].items():
+        f1 = extra_eval.get(category, lang).f1
+        assert f1 >= floor, f"dev.extra {category}/{lang}: F1 {f1:.3f} fell below {floor}"
+
+
+@pytest.fixture(scope="module")
+def dev_eval(builtin_policy):
+    return evaluate(builtin_policy, read_corpus([CORPUS / "dev.zh.jsonl", CORPUS / "dev.en.jsonl"]))
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_f1_per_category_and_language_stays_above_the_floor(dev_eval, category):
+    for lang, floor in DEV_FLOORS[category].items():
+        f1 = dev_eval.get(category, lang).f1
+        assert f1 >= floor, f"{category}/{lang}: F1 {f1:.3f} fell below {floor}"
+
+
+def test_compliant_posts_are_rarely_flagged(dev_eval):
+    compliant = sum(1 for p in read_corpus([CORPUS / "dev.zh.jsonl", CORPUS / "dev.en.jsonl"]) if not p["expected"])
+    assert len(dev_eval.false_alarms) <= 0.02 * compliant, [fa["id"] for fa in dev_eval.false_alarms]
+
+
+def test_corpus_shape_meets_the_brief():
+    posts = read_corpus(sorted(CORPUS.glob("dev*.jsonl")))
+    assert len(posts) >= 300
+    compliant = sum(1 for p in posts if not p["expected"])
+    assert compliant >= 0.35 * len(posts)
+    assert sum(1 for p in posts if len(p["expected"]) >= 2) >= 10
+    zh = sum(1 for p in posts if p["id"].startswith(("zh-", "x-zh-")))
+    assert 0.4 <= zh / len(posts) <= 0.6
+
+
+def test_eval_command_prints_scores_and_exits_1_below_min_f1(cli):
+    r = cli("eval", str(CORPUS / "dev.zh.jsonl"), "--min-f1", "0.5")
+    assert r.returncode == 0 and "identifiability" in r.stdout.decode() and "misses:" in r.stdout.decode()
+    assert cli("eval", str(CORPUS / "dev.zh.jsonl"), "--min-f1", "1.01").returncode == 1
