@@ -6,7 +6,7 @@ Pure functions of their input: a post can be scanned in any process.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -304,7 +304,9 @@ def scan_segments(
         rule = compiled.rules[ri]
         combo = _combine(rule, findings + signals, lang)
         if combo is not None:
-            findings.append(combo)
+            extra = post_check(ri)  # a combination obeys its own `unless` / `requires` too
+            if extra is not None:
+                findings.append(replace(combo, why=combo.why + extra) if extra else combo)
     findings.sort(key=_finding_order)
     return findings, signals
 

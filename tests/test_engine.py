@@ -66,6 +66,8 @@ rules:
     message: Combination.
     advice: Remove details.
     combine: {tags: [quasi-location, quasi-age], min: 2, with: [clinical]}
+    unless: [{keywords: [经患者同意]}]
+    unless_label: patient consent
 """
 
 
@@ -210,3 +212,9 @@ def test_text_without_letters_is_still_scanned(policy):
     # an OCR'd card or a bare number has no words to guess a language from: every rule reads it
     assert rules(scan_post(Post("p", "13812345678"), policy)) == ["t-phone"]
     assert rules(scan_post(Post("p", "138 1234 5678 / 2024"), policy)) == ["t-phone"]
+
+
+def test_combination_rules_obey_their_own_unless(policy):
+    assert "t-combo" not in rules(scan_post(Post("p", "经患者同意分享：18床93岁的大爷确诊肺癌"), policy))
+    combo = next(f for f in scan_post(Post("p", "18床93岁的大爷确诊肺癌"), policy).findings if f.rule == "t-combo")
+    assert "no patient consent found" in combo.why
