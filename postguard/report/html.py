@@ -9,10 +9,8 @@ Content-Security-Policy (script allowed by the sha256 of the one inline script, 
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -26,6 +24,7 @@ from markupsafe import Markup
 from postguard.mask import MASKED_CATEGORIES, mask_spans, mask_value
 from postguard.model import CATEGORIES, RISK_LEVELS, SEVERITIES, Finding, ImageResult, Location, PostResult
 from postguard.report import ReportOptions, ScanRun, i18n
+from postguard.report.assets import inline_assets
 
 TEMPLATES = Path(__file__).with_name("templates")
 PAGE_SIZE = 50
@@ -280,10 +279,7 @@ def _env() -> jinja2.Environment:
 @functools.lru_cache(maxsize=1)
 def _assets() -> tuple[str, str, str]:
     """The inline CSS, the inline script, and the script's CSP hash."""
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
-    js = (TEMPLATES / "report.js").read_text(encoding="utf-8")
-    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
-    return css, js, f"sha256-{digest}"
+    return inline_assets(TEMPLATES / "report.css", TEMPLATES / "report.js")
 
 
 def script_json(data: Any) -> str:

@@ -8,9 +8,7 @@ only, and images from `blob:` (the user's own files) and `data:` (redacted copie
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from postguard.report import i18n
+from postguard.report.assets import inline_assets
 from postguard.report.html import script_json
 
 if TYPE_CHECKING:
@@ -162,10 +161,7 @@ def _env() -> jinja2.Environment:
 
 @functools.lru_cache(maxsize=1)
 def _assets() -> tuple[str, str, str]:
-    css = (TEMPLATES / "page.css").read_text(encoding="utf-8")
-    js = (TEMPLATES / "page.js").read_text(encoding="utf-8")
-    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
-    return css, js, f"sha256-{digest}"
+    return inline_assets(TEMPLATES / "page.css", TEMPLATES / "page.js")
 
 
 def csp(script_hash: str, *, meta: bool = False) -> str:
