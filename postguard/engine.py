@@ -125,7 +125,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                         continue
                     hits.append(Hit(ri, si, start, end, f"keyword “{text[start:end]}”"))
         digit_run = -1
-        for ri, mi, matcher, pattern in compiled.regex_matchers(kind, langs):
+        for ri, mi, matcher in compiled.regex_matchers(kind, langs):
             if matcher.triggers and (ri, mi) not in triggered:
                 continue
             if matcher.min_digits:
@@ -133,7 +133,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     digit_run = max(map(len, _DIGITS.findall(text)), default=0)
                 if digit_run < matcher.min_digits:
                     continue
-            for m in pattern.finditer(text):
+            for m in matcher.pattern.finditer(text):
                 if matcher.group is not None:
                     start, end = m.span(matcher.group)
                     if start < 0:

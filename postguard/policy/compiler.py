@@ -47,8 +47,9 @@ class CompiledPolicy:
     # keyword targets ((rule index, matcher index, validator), ...), trigger targets frozenset((ri, mi)))
     automaton: Any
     rules: list[Rule]
-    # (segment kind, languages) -> [(rule index, matcher index, matcher, compiled pattern)] for regex matchers
-    regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher, Any]]] = field(default_factory=dict)
+    # (segment kind, languages) -> [(rule index, matcher index, matcher)] for regex matchers; a pattern is
+    # compiled the first time it passes its prefilter, so a one-post check compiles only what it needs
+    regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher]]] = field(default_factory=dict)
     combinations: list[int] = field(default_factory=list)
     has_keywords: bool = False
     context: list[tuple[tuple[Window, ...], tuple[Window, ...]]] = field(default_factory=list)  # per rule
@@ -63,12 +64,12 @@ class CompiledPolicy:
                 i for i, r in enumerate(self.rules) if rule_applies(r, kind, langs))
         return found
 
-    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> list[tuple[int, int, Matcher, Any]]:
+    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> list[tuple[int, int, Matcher]]:
         key = (kind, langs)
         plan = self.regex_plan.get(key)
         if plan is None:
             plan = [
-                (ri, mi, m, m.pattern)
+                (ri, mi, m)
                 for ri, r in enumerate(self.rules)
                 if kind in r.segments and _langs_apply(r, langs)
                 for mi, m in enumerate(r.matchers)
