@@ -22,30 +22,30 @@ DEV_FLOORS = {
 
 EXTRA_FLOORS = {category: {"all": 0.98, "zh": 0.98, "en": 0.96} for category in CATEGORIES}
 
-
-@pytest.fixture(scope="module")
-def extra_eval(builtin_policy):
-    # dev.extra and dev.breadth were written later, to teach breadth; both are held to the same floors
-    return evaluate(builtin_policy, read_corpus([CORPUS / "dev.extra.jsonl", CORPUS / "dev.breadth.jsonl"]))
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_f1_on_the_breadth_corpus_stays_above_the_floor(extra_eval, category):
-    for lang, floor in EXTRA_FLOORS[category].items():
-        f1 = extra_eval.get(category, lang).f1
-        assert f1 >= floor, f"dev.extra {category}/{lang}: F1 {f1:.3f} fell below {floor}"
+# corpus group -> (files, floors); dev.extra and dev.breadth were written later, to teach breadth
+GROUPS = {
+    "dev": (["dev.zh.jsonl", "dev.en.jsonl"], DEV_FLOORS),
+    "breadth": (["dev.extra.jsonl", "dev.breadth.jsonl"], EXTRA_FLOORS),
+}
 
 
 @pytest.fixture(scope="module")
-def dev_eval(builtin_policy):
-    return evaluate(builtin_policy, read_corpus([CORPUS / "dev.zh.jsonl", CORPUS / "dev.en.jsonl"]))
+def evaluations(builtin_policy):
+    return {name: evaluate(builtin_policy, read_corpus([CORPUS / f for f in files]))
+            for name, (files, _floors) in GROUPS.items()}
 
 
+@pytest.fixture(scope="module")
+def dev_eval(evaluations):
+    return evaluations["dev"]
+
+
+@pytest.mark.parametrize("group", GROUPS)
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_f1_per_category_and_language_stays_above_the_floor(dev_eval, category):
-    for lang, floor in DEV_FLOORS[category].items():
-        f1 = dev_eval.get(category, lang).f1
-        assert f1 >= floor, f"{category}/{lang}: F1 {f1:.3f} fell below {floor}"
+def test_f1_per_category_and_language_stays_above_the_floor(evaluations, group, category):
+    for lang, floor in GROUPS[group][1][category].items():
+        f1 = evaluations[group].get(category, lang).f1
+        assert f1 >= floor, f"{group} {category}/{lang}: F1 {f1:.3f} fell below {floor}"
 
 
 def test_compliant_posts_are_rarely_flagged(dev_eval):
