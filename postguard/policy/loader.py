@@ -14,7 +14,8 @@ from typing import Any
 
 from postguard.policy.model import PackInfo, Policy, Rule
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent.parent / "policies"
+# policies/ at the top of the repository; postguard/policies links to it so that wheels carry the packs
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "policies"
 
 
 class PolicyError(Exception):

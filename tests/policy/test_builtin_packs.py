@@ -37,3 +37,15 @@ def test_rule_ids_carry_their_category_prefix():
                 "diagnostic_advice": "diag-", "advertising_claims": "ad-"}
     for r in POLICY.rules:
         assert r.id.startswith(prefixes[r.category]), r.id
+
+
+def test_built_in_packs_are_found_inside_the_package_so_wheels_carry_them():
+    from pathlib import Path
+
+    import postguard
+    from postguard.policy.loader import BUILTIN_DIR
+
+    package = Path(postguard.__file__).resolve().parent
+    assert BUILTIN_DIR.parent == package
+    repo_packs = sorted(p.name for p in (package.parent / "policies").glob("*.yml"))
+    assert sorted(p.name for p in BUILTIN_DIR.glob("*.yml")) == repo_packs
