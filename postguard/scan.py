@@ -94,8 +94,14 @@ class ScanRun:
         pool: Executor | None = None
         jobs = self.options.jobs or os.cpu_count() or 1
         pending: deque[tuple[Post, list[Future[Any]] | None]] = deque()
-        window = max(4, jobs * 4)
+        # Read ahead until every worker has a few images queued (a post is written as soon as its own images
+        # are done), holding back at most max_posts posts so memory stays bounded on image-light exports.
+        max_images, max_posts = jobs * 3, 5000
+        queued_images = 0
         images_done = 0
+
+        def ready(entry: tuple[Post, list[Future[Any]] | None]) -> bool:
+            return entry[1] is None or all(f.done() for f in entry[1])
         try:
             for item in self._inputs:
                 if isinstance(item, InputError):
@@ -114,8 +120,11 @@ class ScanRun:
                         futures = [pool.submit(_analyse, p, settings, self._cache(), self.options.thumbnails)
                                    for p in post.images]
                 pending.append((post, futures))
-                while len(pending) > window:
-                    result = self._finish(*pending.popleft(), settings)
+                queued_images += len(futures or ())
+                while pending and (ready(pending[0]) or queued_images > max_images or len(pending) > max_posts):
+                    head = pending.popleft()
+                    queued_images -= len(head[1] or ())
+                    result = self._finish(*head, settings)
                     images_done += len(result.images)
                     yield self._count(result, images_done)
             while pending:

@@ -125,3 +125,32 @@ def test_unused_front_matter_suppression_is_warned(cli, tmp_path):
     r = cli("scan", str(tmp_path / "d.md"))
     assert r.returncode == 0
     assert "ignore of id-bed-number matched nothing" in r.stderr.decode()
+
+
+@needs_tesseract
+def test_workers_read_ahead_past_text_posts_so_images_overlap(tmp_path):
+    """One image per ten posts: the second image must be queued before the first post is written,
+    or `--jobs 2` would OCR one image at a time."""
+    from postguard import ScanOptions, load_policy
+    from postguard.model import Post
+    from postguard.scan import ScanRun
+
+    for i in range(2):
+        shutil.copy(CHAT, tmp_path / f"{i}.png")
+    posts = []
+    for i in range(20):
+        images = (str(tmp_path / f"{i // 10}.png"),) if i % 10 == 0 else ()
+        posts.append(Post(f"p{i}", f"post {i}", images=images))
+    consumed = []
+
+    def stream():
+        for p in posts:
+            consumed.append(p.id)
+            yield p
+
+    run = ScanRun(load_policy(), stream(), ScanOptions(jobs=2, cache_dir=None))
+    results = run.results()
+    first = next(results)
+    assert first.post.id == "p0"
+    assert "p10" in consumed  # the second image post was read (and its OCR submitted) before p0 was written
+    assert [r.post.id for r in results] == [f"p{i}" for i in range(1, 20)]
