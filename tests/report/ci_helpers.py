@@ -7,9 +7,11 @@ findings, a suppressed finding, a per-post error (an unreadable image) and a bat
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from fake_run import BaseFakeRun
 
 from postguard.model import (
     Finding,
@@ -19,7 +21,6 @@ from postguard.model import (
     PostResult,
     Reference,
     Risk,
-    Summary,
     SuppressedFinding,
 )
 from postguard.policy.model import PackInfo, Policy, Rule
@@ -168,27 +169,10 @@ def build_results(zh_text: str = ZH_TEXT) -> list[PostResult]:
 
 
 @dataclass
-class FakeRun:
-    """Behaves like the engine's ScanRun: results stream once; summary and input errors fill up as they do."""
-
-    post_results: list[PostResult]
-    late_input_errors: list[InputError] = field(default_factory=list)
+class FakeRun(BaseFakeRun):
     policy: Policy = field(
         default_factory=lambda: Policy([PackInfo("demo", "1.0", "policies/demo")], list(RULES))
     )
-    started_at: str = "2024-05-02T09:30:00+08:00"
-    summary: Summary = field(default_factory=Summary)
-    input_errors: list[InputError] = field(default_factory=list)
-    consumed: bool = False
-
-    def results(self) -> Iterator[PostResult]:
-        assert not self.consumed, "results() may be consumed only once"
-        self.consumed = True
-        for result in self.post_results:
-            self.summary.add(result)
-            yield result
-        # like a reader that meets a bad line at the end of a file: known only after streaming
-        self.input_errors.extend(self.late_input_errors)
 
 
 def fake_run(zh_text: str = ZH_TEXT) -> FakeRun:

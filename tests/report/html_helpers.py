@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import functools
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fake_run import BaseFakeRun
 from PIL import Image, ImageDraw, ImageFont
 
 from postguard.model import (
@@ -26,7 +26,6 @@ from postguard.model import (
     PostResult,
     Reference,
     Risk,
-    Summary,
     SuppressedFinding,
 )
 from postguard.policy.model import PackInfo, Policy, Rule
@@ -232,26 +231,11 @@ def sample_results() -> list[PostResult]:
 
 
 @dataclass
-class FakeRun:
-    """Behaves like the engine's ScanRun: results stream once; summary and input errors fill as they do."""
-
-    post_results: list[PostResult]
-    late_input_errors: list[InputError] = field(default_factory=list)
+class FakeRun(BaseFakeRun):
     policy: Policy = field(default_factory=lambda: Policy(
         [PackInfo("postguard-core", "2024.05", "policies/core"), PackInfo("cn-medical-ads", "1.2.0", "policies/ads")],
         list(RULES.values())))
     started_at: str = "2024-05-21T09:30:00+08:00"
-    summary: Summary = field(default_factory=Summary)
-    input_errors: list[InputError] = field(default_factory=list)
-    consumed: bool = False
-
-    def results(self) -> Iterator[PostResult]:
-        assert not self.consumed, "results() may be consumed only once"
-        self.consumed = True
-        for result in self.post_results:
-            self.summary.add(result)
-            yield result
-        self.input_errors.extend(self.late_input_errors)
 
 
 def make_run(results: list[PostResult] | None = None) -> FakeRun:
