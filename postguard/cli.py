@@ -527,7 +527,7 @@ def policy_test(ctx: click.Context, paths: tuple[str, ...], no_builtin: bool, ve
     from postguard.policy.testing import run_rule_tests
 
     pol = load_policy(paths, builtin=not no_builtin or not paths)
-    report = run_rule_tests(pol, only_packs={_pack_name(p) for p in paths} if paths and not no_builtin else None)
+    report = run_rule_tests(pol, only_packs=set(paths) if paths and not no_builtin else None)
     for failure in report.failures:
         click.echo(f"FAIL {failure}")
     if verbose:
@@ -536,10 +536,6 @@ def policy_test(ctx: click.Context, paths: tuple[str, ...], no_builtin: bool, ve
     click.echo(f"{report.rules} rules, {report.passed} examples passed, {len(report.failures)} failed, "
                f"{len(report.todos)} todo")
     ctx.exit(EXIT_FINDINGS if report.failures else EXIT_OK)
-
-
-def _pack_name(path: str) -> str:
-    return path
 
 
 @policy.command("check")

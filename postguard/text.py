@@ -176,9 +176,6 @@ def main_language(text: str) -> str:
     return "zh" if han >= max(2, words) else "en"
 
 
-def is_cjk(ch: str) -> bool:
-    return bool(_CJK.match(ch))
-
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of `offset` in `text`."""

@@ -32,7 +32,6 @@ class ReportOptions:
     lang: str | None = None  # interface language for html/text: "en" | "zh" | None (from content)
     color: bool = False
     fail_on: str = "high"
-    verbose: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
 
