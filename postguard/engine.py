@@ -104,14 +104,14 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
     for si, prep in enumerate(preps):
         kind = prep.segment.kind
         lower, text = prep.lower, prep.norm.text
-        triggered: set[tuple[int, int]] = set()
+        satisfied: set[int] = set()  # prefilter clauses met by this segment
         # text without letters (a bare phone number, an OCR'd ID card) is read by every language's rules
         langs = prep.langs or ("zh", "en")
         applicable = compiled.applicable(kind, langs)
         if compiled.has_keywords:
-            for end_index, (length, latin, targets, triggers) in compiled.automaton.iter(lower):
-                if triggers:
-                    triggered |= triggers
+            for end_index, (length, latin, targets, clauses) in compiled.automaton.iter(lower):
+                if clauses:
+                    satisfied |= clauses
                 if not targets:
                     continue
                 end = end_index + 1
@@ -125,8 +125,8 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                         continue
                     hits.append(Hit(ri, si, start, end, f"keyword “{text[start:end]}”"))
         digit_run = -1
-        for ri, mi, matcher in compiled.regex_matchers(kind, langs):
-            if matcher.triggers and (ri, mi) not in triggered:
+        for ri, _mi, matcher, needs in compiled.regex_matchers(kind, langs):
+            if needs and not needs <= satisfied:
                 continue
             if matcher.min_digits:
                 if digit_run < 0:

@@ -9,6 +9,9 @@ from typing import Any
 import ahocorasick
 
 from postguard.policy.model import Matcher, Policy, Rule, WordWindow
+from postguard.policy.prefilter import Clause, clause_score, required_literals
+
+MAX_CLAUSES = 3  # prefilter clauses kept per regex: each costs automaton hits, the first few skip the most
 
 
 @lru_cache(maxsize=65536)
@@ -43,13 +46,16 @@ def _window(w: WordWindow) -> Window:
 
 @dataclass
 class CompiledPolicy:
-    # ahocorasick.Automaton over every keyword and trigger word; value = (length, whole-word?,
-    # keyword targets ((rule index, matcher index, validator), ...), trigger targets frozenset((ri, mi)))
+    # ahocorasick.Automaton over every keyword and prefilter literal; value = (length, whole-word?,
+    # keyword targets ((rule index, matcher index, validator), ...), ids of the prefilter clauses it satisfies)
     automaton: Any
     rules: list[Rule]
-    # (segment kind, languages) -> [(rule index, matcher index, matcher)] for regex matchers; a pattern is
-    # compiled the first time it passes its prefilter, so a one-post check compiles only what it needs
-    regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher]]] = field(default_factory=dict)
+    # (rule index, matcher index) -> ids of the clauses a segment must satisfy before the regex runs
+    prefilters: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict)
+    # (segment kind, languages) -> [(rule index, matcher index, matcher, clause ids)] for regex matchers; a
+    # pattern is compiled the first time it passes its prefilter, so a one-post check compiles only what it needs
+    regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher, frozenset[int]]]] = field(
+        default_factory=dict)
     combinations: list[int] = field(default_factory=list)
     has_keywords: bool = False
     context: list[tuple[tuple[Window, ...], tuple[Window, ...]]] = field(default_factory=list)  # per rule
@@ -64,12 +70,12 @@ class CompiledPolicy:
                 i for i, r in enumerate(self.rules) if rule_applies(r, kind, langs))
         return found
 
-    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> list[tuple[int, int, Matcher]]:
+    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> list[tuple[int, int, Matcher, frozenset[int]]]:
         key = (kind, langs)
         plan = self.regex_plan.get(key)
         if plan is None:
             plan = [
-                (ri, mi, m)
+                (ri, mi, m, self.prefilters.get((ri, mi), frozenset()))
                 for ri, r in enumerate(self.rules)
                 if kind in r.segments and _langs_apply(r, langs)
                 for mi, m in enumerate(r.matchers)
@@ -87,20 +93,40 @@ def rule_applies(rule: Rule, kind: str, langs: tuple[str, ...]) -> bool:
     return kind in rule.segments and _langs_apply(rule, langs)
 
 
+def prefilter_clauses(matcher: Matcher) -> tuple[Clause, ...]:
+    """What a segment must contain before this regex is worth running: the clauses derived from the
+    pattern plus the rule's own `trigger` words, keeping the selective ones. Clauses of single Latin
+    letters or punctuation are met by nearly every post and would only slow the keyword pass down."""
+    clauses = list(required_literals(matcher.source, matcher.flags))
+    if matcher.triggers:
+        clauses.append(frozenset(matcher.triggers))
+    useful = sorted({c for c in clauses if clause_score(c) >= 2}, key=lambda c: (-clause_score(c), len(c), sorted(c)))
+    return tuple(useful[:MAX_CLAUSES])
+
+
 def compile_policy(policy: Policy) -> CompiledPolicy:
     automaton = ahocorasick.Automaton()
     keywords: dict[str, list[tuple[int, int, str | None]]] = {}
-    triggers: dict[str, set[tuple[int, int]]] = {}
+    satisfies: dict[str, set[int]] = {}  # literal -> ids of the clauses it satisfies
+    clause_ids: dict[Clause, int] = {}
+    prefilters: dict[tuple[int, int], frozenset[int]] = {}
     for ri, rule in enumerate(policy.rules):
         for mi, m in enumerate(rule.matchers):
             for kw in m.keywords:
                 keywords.setdefault(kw, []).append((ri, mi, m.validator))
-            for kw in m.triggers:  # regex prefilters share the one automaton
-                triggers.setdefault(kw, set()).add((ri, mi))
-    for kw in keywords.keys() | triggers.keys():
+            if m.kind != "regex":
+                continue
+            ids = set()
+            for clause in prefilter_clauses(m):  # regex prefilters share the one automaton
+                cid = clause_ids.setdefault(clause, len(clause_ids))
+                ids.add(cid)
+                for literal in clause:
+                    satisfies.setdefault(literal, set()).add(cid)
+            prefilters[(ri, mi)] = frozenset(ids)
+    for kw in keywords.keys() | satisfies.keys():
         automaton.add_word(kw, (len(kw), is_latin_word(kw), tuple(keywords.get(kw, ())),
-                                frozenset(triggers.get(kw, ()))))
-    compiled = CompiledPolicy(automaton, policy.rules, has_keywords=bool(keywords or triggers))
+                                frozenset(satisfies.get(kw, ()))))
+    compiled = CompiledPolicy(automaton, policy.rules, prefilters, has_keywords=bool(keywords or satisfies))
     if compiled.has_keywords:
         automaton.make_automaton()
     compiled.combinations = [i for i, r in enumerate(policy.rules) if r.combine is not None]

@@ -1,0 +1,85 @@
+"""Prefilters derived from a regex's literals: what they find, and that they never hide a real match."""
+
+from __future__ import annotations
+
+import pytest
+
+from postguard.engine import scan_segments
+from postguard.model import Segment
+from postguard.policy.compiler import prefilter_clauses
+from postguard.policy.loader import load_policy
+from postguard.policy.prefilter import required_literals
+from postguard.text import lower_for_keywords, normalise
+
+
+def test_a_sequence_needs_each_of_its_literal_parts():
+    clauses = required_literals(r"(?:患者|病人)\s*\d+\s*床")
+    assert frozenset({"患者", "病人"}) in clauses
+    assert frozenset({"床"}) in clauses
+
+
+def test_literals_are_lower_cased_so_they_can_be_found_in_the_lower_cased_text():
+    assert required_literals(r"(?i:Patient)\s+ID") == (frozenset({"patient"}), frozenset({"id"}))
+
+
+def test_an_alternation_needs_one_literal_from_each_branch():
+    # each branch gives its most selective clause: "code" (4 letters) rather than use/enter
+    assert required_literals(r"(?:use|enter)\s+code|promo\s*\d+") == (frozenset({"code", "promo"}),)
+    assert required_literals(r"patient|\d+") == ()  # a branch with no literal: nothing is required
+
+
+def test_optional_parts_and_negative_lookarounds_require_nothing():
+    assert required_literals(r"(?:Dr\.?\s*)?(?<!not )sponsored") == (frozenset({"sponsored"}),)
+    assert required_literals(r"colou?r") == (frozenset({"colo"}), frozenset({"r"}))  # "u" is optional
+    assert required_literals(r"\d{3,}") == ()
+
+
+def test_a_positive_lookbehind_is_required_text_too():
+    assert frozenset({"bed"}) in required_literals(r"(?<=bed\s)\d+")
+
+
+def test_small_classes_are_enumerated_and_large_ones_are_not():
+    assert required_literals(r"[零一]号床") == (frozenset({"零号床", "一号床"}),)
+    assert required_literals(r"\w+床") == (frozenset({"床"}),)
+
+
+def test_syntax_only_the_regex_module_knows_still_gives_the_literals_around_it():
+    assert required_literals(r"\p{Han}{2}某某") == (frozenset({"某某"}),)
+    assert required_literals(r"(?<name>x") == ()  # unparsable: no prefilter, the pattern still runs
+
+
+def test_clauses_of_single_letters_are_dropped_and_own_triggers_kept():
+    from postguard.policy.model import Matcher
+
+    matcher = Matcher("regex", 0, r"\d+\s?[MF]\b.{0,20}(?:admitted|seen)", triggers=("admit", "seen"))
+    assert prefilter_clauses(matcher) == (frozenset({"admit", "seen"}), frozenset({"admitted", "seen"}))
+    assert prefilter_clauses(Matcher("regex", 0, r"\d+\s?[MF]\b")) == ()  # "m" or "f" is in nearly every post
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return load_policy()
+
+
+def test_every_builtin_regex_that_matches_an_example_satisfies_its_prefilter(builtin):
+    """Soundness on real patterns: wherever a regex matches, each derived clause is in the text. (A rule's
+    own `trigger` words are a condition the author chose, not something the pattern implies.)"""
+    checked = 0
+    for rule in builtin.rules:
+        examples = [t for group in (rule.examples.match, rule.examples.no_match) for _kind, t in group]
+        for matcher in (m for m in rule.matchers if m.kind == "regex"):
+            clauses = required_literals(matcher.source, matcher.flags)
+            for text in examples:
+                norm = normalise(text).text
+                if matcher.pattern.search(norm) is None:
+                    continue
+                lower = lower_for_keywords(norm)
+                for clause in clauses:
+                    assert any(lit in lower for lit in clause), (rule.id, matcher.source, clause, text)
+                checked += 1
+    assert checked > 400
+
+
+def test_a_gated_regex_still_finds_what_it_found_before(builtin):
+    findings, _ = scan_segments([Segment("text", "住院号：20231234，18床王某某")], builtin)
+    assert {"id-medical-record-number", "id-bed-number"} <= {f.rule for f in findings}
