@@ -1,4 +1,5 @@
-"""Compile a Policy for scanning: one keyword automaton for all rules, rule lookups per segment kind."""
+"""Compile a Policy for scanning: one keyword automaton for all rules, one automaton of the literals regex
+prefilters need, and rule lookups per segment kind."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import ahocorasick
 from postguard.policy.model import Matcher, Policy, Rule, WordWindow
 from postguard.policy.prefilter import Clause, clause_score, required_literals
 
-MAX_CLAUSES = 3  # prefilter clauses kept per regex: each costs automaton hits, the first few skip the most
+MAX_CLAUSES = 3  # prefilter clauses kept per regex: the first few skip the most
 
 
 @lru_cache(maxsize=65536)
@@ -46,9 +47,12 @@ def _window(w: WordWindow) -> Window:
 
 @dataclass
 class CompiledPolicy:
-    # ahocorasick.Automaton over every keyword and prefilter literal; value = (length, whole-word?,
-    # keyword targets ((rule index, matcher index, validator), ...), ids of the prefilter clauses it satisfies)
+    # ahocorasick.Automaton over every keyword; value = (length, whole-word?,
+    # targets ((rule index, matcher index, validator), ...))
     automaton: Any
+    # ahocorasick.Automaton over every prefilter literal; value = ids of the clauses it satisfies. Only which
+    # literals occur matters, not where, so the engine collects them without a Python loop per hit.
+    literals: Any
     rules: list[Rule]
     # (rule index, matcher index) -> ids of the clauses a segment must satisfy before the regex runs
     prefilters: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict)
@@ -58,6 +62,7 @@ class CompiledPolicy:
         default_factory=dict)
     combinations: list[int] = field(default_factory=list)
     has_keywords: bool = False
+    has_literals: bool = False
     context: list[tuple[tuple[Window, ...], tuple[Window, ...]]] = field(default_factory=list)  # per rule
     _applicable: dict[tuple[str, tuple[str, ...]], frozenset[int]] = field(default_factory=dict)
 
@@ -105,7 +110,6 @@ def prefilter_clauses(matcher: Matcher) -> tuple[Clause, ...]:
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
-    automaton = ahocorasick.Automaton()
     keywords: dict[str, list[tuple[int, int, str | None]]] = {}
     satisfies: dict[str, set[int]] = {}  # literal -> ids of the clauses it satisfies
     clause_ids: dict[Clause, int] = {}
@@ -117,18 +121,24 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             if m.kind != "regex":
                 continue
             ids = set()
-            for clause in prefilter_clauses(m):  # regex prefilters share the one automaton
+            for clause in prefilter_clauses(m):
                 cid = clause_ids.setdefault(clause, len(clause_ids))
                 ids.add(cid)
                 for literal in clause:
                     satisfies.setdefault(literal, set()).add(cid)
             prefilters[(ri, mi)] = frozenset(ids)
-    for kw in keywords.keys() | satisfies.keys():
-        automaton.add_word(kw, (len(kw), is_latin_word(kw), tuple(keywords.get(kw, ())),
-                                frozenset(satisfies.get(kw, ()))))
-    compiled = CompiledPolicy(automaton, policy.rules, prefilters, has_keywords=bool(keywords or satisfies))
+    automaton = ahocorasick.Automaton()
+    for kw, targets in keywords.items():
+        automaton.add_word(kw, (len(kw), is_latin_word(kw), tuple(targets)))
+    literals = ahocorasick.Automaton()
+    for literal, ids in satisfies.items():
+        literals.add_word(literal, frozenset(ids))
+    compiled = CompiledPolicy(automaton, literals, policy.rules, prefilters,
+                              has_keywords=bool(keywords), has_literals=bool(satisfies))
     if compiled.has_keywords:
         automaton.make_automaton()
+    if compiled.has_literals:
+        literals.make_automaton()
     compiled.combinations = [i for i, r in enumerate(policy.rules) if r.combine is not None]
     compiled.context = [(tuple(_window(w) for w in r.require), tuple(_window(w) for w in r.exclude))
                         for r in policy.rules]
