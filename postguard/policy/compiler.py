@@ -100,13 +100,13 @@ def rule_applies(rule: Rule, kind: str, langs: tuple[str, ...]) -> bool:
 
 def prefilter_clauses(matcher: Matcher) -> tuple[Clause, ...]:
     """What a segment must contain before this regex is worth running: the clauses derived from the
-    pattern plus the rule's own `trigger` words, keeping the selective ones. Clauses of single Latin
-    letters or punctuation are met by nearly every post and would only slow the keyword pass down."""
-    clauses = list(required_literals(matcher.source, matcher.flags))
+    pattern plus the rule's own `trigger` words, the most selective first. Even a clause of single
+    letters or punctuation is worth keeping when there is nothing better: finding literals is cheap."""
+    clauses = set(required_literals(matcher.source, matcher.flags))
     if matcher.triggers:
-        clauses.append(frozenset(matcher.triggers))
-    useful = sorted({c for c in clauses if clause_score(c) >= 2}, key=lambda c: (-clause_score(c), len(c), sorted(c)))
-    return tuple(useful[:MAX_CLAUSES])
+        clauses.add(frozenset(matcher.triggers))
+    ranked = sorted(clauses, key=lambda c: (-clause_score(c), len(c), sorted(c)))
+    return tuple(ranked[:MAX_CLAUSES])
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:

@@ -48,12 +48,14 @@ def test_syntax_only_the_regex_module_knows_still_gives_the_literals_around_it()
     assert required_literals(r"(?<name>x") == ()  # unparsable: no prefilter, the pattern still runs
 
 
-def test_clauses_of_single_letters_are_dropped_and_own_triggers_kept():
+def test_own_triggers_are_kept_beside_derived_clauses_most_selective_first():
     from postguard.policy.model import Matcher
 
     matcher = Matcher("regex", 0, r"\d+\s?[MF]\b.{0,20}(?:admitted|seen)", triggers=("admit", "seen"))
-    assert prefilter_clauses(matcher) == (frozenset({"admit", "seen"}), frozenset({"admitted", "seen"}))
-    assert prefilter_clauses(Matcher("regex", 0, r"\d+\s?[MF]\b")) == ()  # "m" or "f" is in nearly every post
+    assert prefilter_clauses(matcher) == (
+        frozenset({"admit", "seen"}), frozenset({"admitted", "seen"}), frozenset({"m", "f"}))
+    assert prefilter_clauses(Matcher("regex", 0, r"\d+\s?[MF],")) == (frozenset({"m,", "f,"}),)
+    assert len(prefilter_clauses(Matcher("regex", 0, r"ab\d+cd\d+ef\d+gh\d+ij"))) == 3  # at most MAX_CLAUSES
 
 
 @pytest.fixture(scope="module")
