@@ -6,7 +6,7 @@ Pure functions of their input: a post can be scanned in any process.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
 
@@ -269,17 +269,27 @@ def scan_segments(
     # post-level exceptions (`unless`) and conditions (`requires`), evaluated once per rule
     post_text = [(p.norm.text, p.lower) for p in preps if p.segment.kind != "metadata"]
     verdict: dict[int, str | None] = {}  # rule index -> None (drop) or extra why
+    looked_up: dict[int, str | None] = {}  # post matcher id -> what it found in the post
+
+    def first_found(matcher_ids: tuple[int, ...]) -> str | None:
+        for mid in matcher_ids:
+            if mid not in looked_up:
+                looked_up[mid] = _first_post_match(compiled.post_matchers[mid], post_text)
+            if looked_up[mid] is not None:
+                return looked_up[mid]
+        return None
 
     def post_check(ri: int) -> str | None:
         if ri in verdict:
             return verdict[ri]
         rule = compiled.rules[ri]
+        require_ids, unless_ids = compiled.post_checks[ri]
         extra: str | None = ""
-        if rule.post_require:
-            found = _first_post_match(rule.post_require, post_text)
+        if require_ids:
+            found = first_found(require_ids)
             extra = None if found is None else f"; the post also has “{found}”"
-        if extra is not None and rule.unless:
-            if _first_post_match(rule.unless, post_text) is not None:
+        if extra is not None and unless_ids:
+            if first_found(unless_ids) is not None:
                 extra = None
             else:
                 label = rule.unless_label or "the exception this rule allows"
@@ -308,12 +318,11 @@ def scan_segments(
     return findings, signals
 
 
-def _first_post_match(matchers: Iterable[Matcher], texts: list[tuple[str, str]]) -> str | None:
-    for matcher in matchers:
-        for text, lower in texts:
-            found = _matcher_finds(matcher, text, lower)
-            if found is not None:
-                return found
+def _first_post_match(matcher: Matcher, texts: list[tuple[str, str]]) -> str | None:
+    for text, lower in texts:
+        found = _matcher_finds(matcher, text, lower)
+        if found is not None:
+            return found
     return None
 
 

@@ -64,6 +64,10 @@ class CompiledPolicy:
     has_keywords: bool = False
     has_literals: bool = False
     context: list[tuple[tuple[Window, ...], tuple[Window, ...]]] = field(default_factory=list)  # per rule
+    # post-level matchers (`unless`, `requires`), each distinct one once: many rules share a disclosure
+    # list, and a post needs it looked for only once. Per rule: (requires ids, unless ids) into this list.
+    post_matchers: list[Matcher] = field(default_factory=list)
+    post_checks: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
     _applicable: dict[tuple[str, tuple[str, ...]], frozenset[int]] = field(default_factory=dict)
 
     def applicable(self, kind: str, langs: tuple[str, ...]) -> frozenset[int]:
@@ -140,6 +144,13 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     if compiled.has_literals:
         literals.make_automaton()
     compiled.combinations = [i for i, r in enumerate(policy.rules) if r.combine is not None]
+    distinct: dict[Matcher, int] = {}
+
+    def post_ids(matchers: tuple[Matcher, ...]) -> tuple[int, ...]:
+        return tuple(distinct.setdefault(m, len(distinct)) for m in matchers)
+
+    compiled.post_checks = [(post_ids(r.post_require), post_ids(r.unless)) for r in policy.rules]
+    compiled.post_matchers = list(distinct)
     compiled.context = [(tuple(_window(w) for w in r.require), tuple(_window(w) for w in r.exclude))
                         for r in policy.rules]
     return compiled

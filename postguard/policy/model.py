@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from postguard.model import Reference
@@ -36,7 +37,7 @@ class Matcher:
     triggers: tuple[str, ...] = ()
     min_digits: int = 0
 
-    @property
+    @cached_property  # kept on the instance: the engine asks for it once per segment
     def pattern(self) -> Any:
         return compiled_regex(self.source, self.flags)
 
