@@ -4,7 +4,7 @@ prefilters need, and rule lookups per segment kind."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import ahocorasick
@@ -33,16 +33,20 @@ def word_automaton(words: tuple[str, ...]) -> Any:
 
 @dataclass(frozen=True)
 class Window:
-    """A context window ready to scan: its words' automaton (or None) and compiled patterns."""
+    """A context window ready to scan: its words' automaton (or None) and its patterns."""
 
     automaton: Any
-    patterns: tuple[Any, ...]
+    spec: WordWindow
     before: int
     after: int
 
+    @cached_property  # compiled on first use: most windows' patterns are never needed by one short check
+    def patterns(self) -> tuple[Any, ...]:
+        return self.spec.patterns
+
 
 def _window(w: WordWindow) -> Window:
-    return Window(word_automaton(w.words) if w.words else None, w.patterns, w.before, w.after)
+    return Window(word_automaton(w.words) if w.words else None, w, w.before, w.after)
 
 
 @dataclass
@@ -106,7 +110,8 @@ def prefilter_clauses(matcher: Matcher) -> tuple[Clause, ...]:
     """What a segment must contain before this regex is worth running: the clauses derived from the
     pattern plus the rule's own `trigger` words, the most selective first. Even a clause of single
     letters or punctuation is worth keeping when there is nothing better: finding literals is cheap."""
-    clauses = set(required_literals(matcher.source, matcher.flags))
+    derived = matcher.required
+    clauses = set(derived if derived is not None else required_literals(matcher.source, matcher.flags))
     if matcher.triggers:
         clauses.add(frozenset(matcher.triggers))
     ranked = sorted(clauses, key=lambda c: (-clause_score(c), len(c), sorted(c)))

@@ -36,6 +36,9 @@ class Matcher:
     # any case) and/or a run of at least `min_digits` digits
     triggers: tuple[str, ...] = ()
     min_digits: int = 0
+    # literals every match contains (postguard.policy.prefilter), derived when the pack is parsed so that
+    # the parsed-pack cache keeps them; None: not derived yet
+    required: tuple[frozenset[str], ...] | None = None
 
     @cached_property  # kept on the instance: the engine asks for it once per segment
     def pattern(self) -> Any:

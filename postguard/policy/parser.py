@@ -24,6 +24,7 @@ from postguard.policy.model import (
     WordWindow,
     compiled_regex,
 )
+from postguard.policy.prefilter import required_literals
 from postguard.policy.validators import VALIDATORS
 from postguard.text import normalise
 
@@ -171,7 +172,8 @@ def _compile_regex(ctx: _Ctx, node: yaml.Node, source: str, ignore_case: bool) -
 def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher:
     if isinstance(node, yaml.ScalarNode):  # a bare string is a regex
         source = _str(ctx, node, "match")
-        return Matcher("regex", _compile_regex(ctx, node, source, True)[1], source)
+        flags = _compile_regex(ctx, node, source, True)[1]
+        return Matcher("regex", flags, source, required=required_literals(source, flags))
     fields = _mapping(ctx, node, MATCHER_KEYS, "a matcher")
     if ("regex" in fields) == ("keywords" in fields):
         raise ctx.fail(node, "a matcher needs exactly one of `regex` or `keywords`")
@@ -216,7 +218,8 @@ def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher
         if not triggers:
             raise ctx.fail(fields["trigger"], "trigger must not be empty")
     min_digits = _int(ctx, fields["min_digits"], "min_digits") if "min_digits" in fields else 0
-    return Matcher("regex", flags, source, (), validator, group, triggers, min_digits)
+    return Matcher("regex", flags, source, (), validator, group, triggers, min_digits,
+                   required_literals(source, flags))
 
 
 def _matchers(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> tuple[Matcher, ...]:
