@@ -48,7 +48,7 @@ def main() -> None:
         if compiled.has_literals:
             satisfied = satisfied.union(*(ids for _end, ids in compiled.literals.iter(lower)))
         digit_run = max(map(len, _DIGITS.findall(text)), default=0)
-        for ri, mi, matcher, needs in compiled.regex_matchers("text", prep.langs or ("zh", "en")):
+        for ri, mi, matcher, needs in compiled.regex_matchers("text", prep.langs or ("zh", "en")).entries:
             if (needs and not needs <= satisfied) or digit_run < matcher.min_digits:
                 continue
             pattern = matcher.pattern

@@ -126,8 +126,11 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                         continue
                     hits.append(Hit(ri, si, start, end, f"keyword “{text[start:end]}”"))
         digit_run = -1
-        for ri, _mi, matcher, needs in compiled.regex_matchers(kind, langs):
-            if needs and not needs <= satisfied:
+        plan = compiled.regex_matchers(kind, langs)
+        entries = plan.entries
+        for index in plan.candidates(satisfied):
+            ri, _mi, matcher, needs = entries[index]
+            if len(needs) > 1 and not needs <= satisfied:
                 continue
             if matcher.min_digits:
                 if digit_run < 0:

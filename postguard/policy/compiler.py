@@ -49,6 +49,28 @@ def _window(w: WordWindow) -> Window:
     return Window(word_automaton(w.words) if w.words else None, w, w.before, w.after)
 
 
+PlanEntry = tuple[int, int, Matcher, frozenset[int]]  # rule index, matcher index, matcher, clause ids
+
+
+@dataclass(frozen=True)
+class RegexPlan:
+    """The regex matchers for one (segment kind, languages), indexed by their most selective prefilter
+    clause, so a segment visits only the matchers whose key clause it satisfies instead of all of them."""
+
+    entries: list[PlanEntry]
+    unfiltered: tuple[int, ...]  # entries without a prefilter: always run
+    by_key: dict[int, tuple[int, ...]]  # key clause id -> entries
+    keys: frozenset[int]
+
+    def candidates(self, satisfied: set[int]) -> list[int]:
+        """Indexes (in rule order) of the entries whose key clause is satisfied, plus the unfiltered."""
+        found = list(self.unfiltered)
+        for cid in satisfied.intersection(self.keys):
+            found.extend(self.by_key[cid])
+        found.sort()
+        return found
+
+
 @dataclass
 class CompiledPolicy:
     # ahocorasick.Automaton over every keyword; value = (length, whole-word?,
@@ -58,12 +80,12 @@ class CompiledPolicy:
     # literals occur matters, not where, so the engine collects them without a Python loop per hit.
     literals: Any
     rules: list[Rule]
-    # (rule index, matcher index) -> ids of the clauses a segment must satisfy before the regex runs
-    prefilters: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict)
-    # (segment kind, languages) -> [(rule index, matcher index, matcher, clause ids)] for regex matchers; a
-    # pattern is compiled the first time it passes its prefilter, so a one-post check compiles only what it needs
-    regex_plan: dict[tuple[str, tuple[str, ...]], list[tuple[int, int, Matcher, frozenset[int]]]] = field(
-        default_factory=dict)
+    # (rule index, matcher index) -> ids of the clauses a segment must satisfy before the regex runs, the
+    # most selective first
+    prefilters: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    # (segment kind, languages) -> the regex matchers that apply; a pattern is compiled the first time it
+    # passes its prefilter, so a one-post check compiles only what it needs
+    regex_plan: dict[tuple[str, tuple[str, ...]], RegexPlan] = field(default_factory=dict)
     combinations: list[int] = field(default_factory=list)
     has_keywords: bool = False
     has_literals: bool = False
@@ -83,18 +105,27 @@ class CompiledPolicy:
                 i for i, r in enumerate(self.rules) if rule_applies(r, kind, langs))
         return found
 
-    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> list[tuple[int, int, Matcher, frozenset[int]]]:
+    def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> RegexPlan:
         key = (kind, langs)
         plan = self.regex_plan.get(key)
         if plan is None:
-            plan = [
-                (ri, mi, m, self.prefilters.get((ri, mi), frozenset()))
-                for ri, r in enumerate(self.rules)
-                if kind in r.segments and _langs_apply(r, langs)
-                for mi, m in enumerate(r.matchers)
-                if m.kind == "regex"
-            ]
-            self.regex_plan[key] = plan
+            entries: list[PlanEntry] = []
+            unfiltered: list[int] = []
+            by_key: dict[int, list[int]] = {}
+            for ri, r in enumerate(self.rules):
+                if kind not in r.segments or not _langs_apply(r, langs):
+                    continue
+                for mi, m in enumerate(r.matchers):
+                    if m.kind != "regex":
+                        continue
+                    ids = self.prefilters.get((ri, mi), ())
+                    if ids:
+                        by_key.setdefault(ids[0], []).append(len(entries))
+                    else:
+                        unfiltered.append(len(entries))
+                    entries.append((ri, mi, m, frozenset(ids)))
+            plan = self.regex_plan[key] = RegexPlan(
+                entries, tuple(unfiltered), {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key))
         return plan
 
 
@@ -122,26 +153,26 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     keywords: dict[str, list[tuple[int, int, str | None]]] = {}
     satisfies: dict[str, set[int]] = {}  # literal -> ids of the clauses it satisfies
     clause_ids: dict[Clause, int] = {}
-    prefilters: dict[tuple[int, int], frozenset[int]] = {}
+    prefilters: dict[tuple[int, int], tuple[int, ...]] = {}
     for ri, rule in enumerate(policy.rules):
         for mi, m in enumerate(rule.matchers):
             for kw in m.keywords:
                 keywords.setdefault(kw, []).append((ri, mi, m.validator))
             if m.kind != "regex":
                 continue
-            ids = set()
-            for clause in prefilter_clauses(m):
+            ids: list[int] = []
+            for clause in prefilter_clauses(m):  # most selective first: the first is the plan's key
                 cid = clause_ids.setdefault(clause, len(clause_ids))
-                ids.add(cid)
+                ids.append(cid)
                 for literal in clause:
                     satisfies.setdefault(literal, set()).add(cid)
-            prefilters[(ri, mi)] = frozenset(ids)
+            prefilters[(ri, mi)] = tuple(ids)
     automaton = ahocorasick.Automaton()
     for kw, targets in keywords.items():
         automaton.add_word(kw, (len(kw), is_latin_word(kw), tuple(targets)))
     literals = ahocorasick.Automaton()
-    for literal, ids in satisfies.items():
-        literals.add_word(literal, frozenset(ids))
+    for literal, clause_set in satisfies.items():
+        literals.add_word(literal, frozenset(clause_set))
     compiled = CompiledPolicy(automaton, literals, policy.rules, prefilters,
                               has_keywords=bool(keywords), has_literals=bool(satisfies))
     if compiled.has_keywords:
