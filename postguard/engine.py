@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
+from typing import Any, TypeVar
 
 from postguard.model import (
     RISK_LEVELS,
@@ -29,6 +30,8 @@ from postguard.policy.validators import VALIDATORS
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
+_NEW = object.__new__
+_T = TypeVar("_T")
 _DIGITS = re.compile(r"\d+")  # stdlib: a plain digit scan is faster there
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # how `why` names a validator for people reading a report
@@ -198,7 +201,8 @@ def _location(prep: _Prepared, start: int, end: int) -> Location:
     if seg.kind == "ocr":
         return Location("image", start=start, end=end, image=seg.image, bbox=_union_box(seg, start, end))
     line, col = line_col(seg.text, start)
-    return Location(seg.kind, start=start, end=end, line=line + seg.line_offset, column=col, image=seg.image)
+    return _built(Location, kind=seg.kind, start=start, end=end, line=line + seg.line_offset, column=col,
+                  image=seg.image, bbox=None, field=None)
 
 
 def _union_box(seg: Segment, start: int, end: int) -> tuple[int, int, int, int] | None:
@@ -214,9 +218,18 @@ def _union_box(seg: Segment, start: int, end: int) -> tuple[int, int, int, int] 
     return (x0, y0, x1 - x0, y1 - y0)
 
 
+def _built(cls: type[_T], **values: Any) -> _T:
+    """An instance of a frozen dataclass built without its __init__, which sets every field through
+    object.__setattr__ and is several times slower; the engine builds a few findings per post."""
+    obj: _T = _NEW(cls)
+    obj.__dict__.update(values)
+    return obj
+
+
 def _rule_finding(rule: Rule, evidence: str, location: Location, why: str, lang: str) -> Finding:
     """A finding of `rule`, in the post's language where the rule provides it."""
-    return Finding(
+    return _built(
+        Finding,
         rule=rule.id,
         category=rule.category,
         severity=rule.severity,
