@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from postguard.model import (
     RISK_LEVELS,
@@ -43,9 +43,8 @@ VALIDATOR_NAMES = {
 SEVERITY_WEIGHT = {"low": 15, "medium": 35, "high": 60, "critical": 90}
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A rule matched at [start, end) of a segment's normalised text."""
+class Hit(NamedTuple):
+    """A rule matched at [start, end) of a segment's normalised text. (A tuple: a post makes dozens.)"""
 
     rule_index: int
     segment_index: int
@@ -71,11 +70,16 @@ def _bounded(text: str, start: int, end: int) -> bool:
 
 def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | None:
     """The context word (or pattern match) found within the window around [start, end), if any."""
-    lo = max(0, start - window.before)
-    hi = min(len(prep.lower), end + window.after)
-    if window.automaton is not None and hi > lo:
-        lower = prep.lower
-        for last, (length, latin, word) in window.automaton.iter(lower, lo, hi):
+    lower = prep.lower
+    lo = start - window.before
+    if lo < 0:
+        lo = 0
+    hi = end + window.after
+    if hi > len(lower):
+        hi = len(lower)
+    automaton = window.automaton
+    if automaton is not None and hi > lo:
+        for last, (length, latin, word) in automaton.iter(lower, lo, hi):
             pos = last + 1 - length
             if pos == start and last + 1 == end:  # the match itself is not its own context
                 continue
