@@ -47,6 +47,7 @@ class Hit(NamedTuple):
     """A rule matched at [start, end) of a segment's normalised text. (A tuple: a post makes dozens.)"""
 
     rule_index: int
+    matcher_index: int
     segment_index: int
     start: int
     end: int
@@ -126,17 +127,17 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                 start = end - length
                 if latin and not _bounded(lower, start, end):
                     continue
-                for ri, _mi, validator in targets:
+                for ri, mi, validator in targets:
                     if ri not in applicable:
                         continue
                     if validator and not VALIDATORS[validator](text[start:end]):
                         continue
-                    hits.append(Hit(ri, si, start, end, f"keyword “{text[start:end]}”"))
+                    hits.append(Hit(ri, mi, si, start, end, f"keyword “{text[start:end]}”"))
         digit_run = -1
         plan = compiled.regex_matchers(kind, langs)
         entries = plan.entries
         for index in plan.candidates(satisfied):
-            ri, _mi, matcher, needs = entries[index]
+            ri, mi, matcher, needs = entries[index]
             if len(needs) > 1 and not needs <= satisfied:
                 continue
             if matcher.min_digits:
@@ -158,12 +159,15 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                 why = "matches the rule's pattern"
                 if matcher.validator:
                     why += f" and passes the {VALIDATOR_NAMES.get(matcher.validator, matcher.validator)} check"
-                hits.append(Hit(ri, si, start, end, why))
+                hits.append(Hit(ri, mi, si, start, end, why))
     return hits
 
 
 def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit | None:
     require, exclude = compiled.context[hit.rule_index]
+    own = compiled.matcher_context.get((hit.rule_index, hit.matcher_index)) if compiled.matcher_context else None
+    if own is not None:
+        require, exclude = require + own[0], exclude + own[1]
     if not require and not exclude:
         return hit
     reasons = [hit.why]
@@ -175,7 +179,7 @@ def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit |
     for window in exclude:
         if _window_hit(prep, window, hit.start, hit.end) is not None:
             return None
-    return Hit(hit.rule_index, hit.segment_index, hit.start, hit.end, "; ".join(reasons))
+    return hit._replace(why="; ".join(reasons))
 
 
 def _hit_order(h: Hit) -> tuple[int, int, int, int]:

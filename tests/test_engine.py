@@ -218,3 +218,53 @@ def test_combination_rules_obey_their_own_unless(policy):
     assert "t-combo" not in rules(scan_post(Post("p", "经患者同意分享：18床93岁的大爷确诊肺癌"), policy))
     combo = next(f for f in scan_post(Post("p", "18床93岁的大爷确诊肺癌"), policy).findings if f.rule == "t-combo")
     assert "no patient consent found" in combo.why
+
+
+MATCHER_CONTEXT_PACK = """
+pack: p
+defaults:
+  references: [{title: "test"}]
+rules:
+  - id: p-discount
+    category: conflict_of_interest
+    severity: medium
+    message: m
+    advice: a
+    context:
+      exclude: {words: [not sponsored by anyone], window: 40}
+    match:
+      - keywords: [code]
+        context:
+          require: {words: ['%', 'off', discount], window: 15}
+      - regex: '\\d+号链接'
+        context:
+          exclude: {words: [床], before: 10, after: 0}
+"""
+
+
+def test_a_matcher_can_carry_its_own_context_besides_the_rules(tmp_path):
+    path = tmp_path / "p.yml"
+    path.write_text(MATCHER_CONTEXT_PACK, encoding="utf-8")
+    policy = load_policy([path], builtin=False)
+    # the keyword matcher needs a discount word nearby; the regex matcher does not
+    assert rules(scan_post(Post("p", "use code ANNA for 20% off"), policy)) == ["p-discount"]
+    assert rules(scan_post(Post("p", "the billing code for this visit"), policy)) == []
+    assert rules(scan_post(Post("p", "今晚直播3号链接"), policy)) == ["p-discount"]
+    # the regex matcher's own exclusion applies to it alone
+    assert rules(scan_post(Post("p", "隔壁床3号链接"), policy)) == []
+    # the rule's exclusion still applies to every matcher
+    assert rules(scan_post(Post("p", "code 20% off, not sponsored by anyone"), policy)) == []
+    finding = scan_post(Post("p", "use code ANNA for 20% off"), policy).findings[0]
+    assert "near “%”" in finding.why
+
+
+def test_context_on_an_unless_matcher_is_an_error(tmp_path):
+    from postguard.policy.loader import PolicyError
+
+    pack = MATCHER_CONTEXT_PACK.replace(
+        "    match:\n      - keywords: [code]",
+        "    unless:\n      - keywords: ['#ad']\n        context: {require: [x]}\n    match:\n      - keywords: [code]", 1)
+    path = tmp_path / "p.yml"
+    path.write_text(pack, encoding="utf-8")
+    with pytest.raises(PolicyError, match="`context` applies to `match` matchers, not to `unless`"):
+        load_policy([path], builtin=False)

@@ -90,6 +90,9 @@ class CompiledPolicy:
     has_keywords: bool = False
     has_literals: bool = False
     context: list[tuple[tuple[Window, ...], tuple[Window, ...]]] = field(default_factory=list)  # per rule
+    # (rule index, matcher index) -> (require, exclude) windows of the matchers that have their own
+    matcher_context: dict[tuple[int, int], tuple[tuple[Window, ...], tuple[Window, ...]]] = field(
+        default_factory=dict)
     # post-level matchers (`unless`, `requires`), each distinct one once: many rules share a disclosure
     # list, and a post needs it looked for only once. Per rule: (requires ids, unless ids) into this list.
     post_matchers: list[Matcher] = field(default_factory=list)
@@ -187,6 +190,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
 
     compiled.post_checks = [(post_ids(r.post_require), post_ids(r.unless)) for r in policy.rules]
     compiled.post_matchers = list(distinct)
+    compiled.matcher_context = {
+        (ri, mi): (tuple(_window(w) for w in m.require), tuple(_window(w) for w in m.exclude))
+        for ri, r in enumerate(policy.rules) for mi, m in enumerate(r.matchers) if m.require or m.exclude
+    }
     compiled.context = [(tuple(_window(w) for w in r.require), tuple(_window(w) for w in r.exclude))
                         for r in policy.rules]
     return compiled

@@ -39,6 +39,9 @@ class Matcher:
     # literals every match contains (postguard.policy.prefilter), derived when the pack is parsed so that
     # the parsed-pack cache keeps them; None: not derived yet
     required: tuple[frozenset[str], ...] | None = None
+    # context windows of this matcher alone, checked besides the rule's own
+    require: tuple[WordWindow, ...] = ()
+    exclude: tuple[WordWindow, ...] = ()
 
     @cached_property  # kept on the instance: the engine asks for it once per segment
     def pattern(self) -> Any:

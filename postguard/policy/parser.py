@@ -40,7 +40,7 @@ RULE_KEYS = {
     "context", "unless", "unless_label", "requires", "combine", "tags", "report", "fix", "tests",
     "description",
 }
-MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case", "trigger", "min_digits"}
+MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case", "trigger", "min_digits", "context"}
 WINDOW_KEYS = {"words", "regex", "window", "before", "after"}
 COMBINE_KEYS = {"tags", "min", "with"}
 TEST_KEYS = {"match", "no_match", "todo_match", "todo_no_match"}
@@ -197,7 +197,8 @@ def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher
         for key in ("group", "trigger", "min_digits"):
             if key in fields:
                 raise ctx.fail(fields[key], f"`{key}` applies to regex matchers only")
-        return Matcher("keywords", 0, "keywords", keywords, validator)
+        require, exclude = _context(ctx, fields["context"], lists) if "context" in fields else ((), ())
+        return Matcher("keywords", 0, "keywords", keywords, validator, require=require, exclude=exclude)
     source = _str(ctx, fields["regex"], "regex")
     pattern, flags = _compile_regex(ctx, fields["regex"], source, ignore_case)
     group: str | int | None = None
@@ -218,8 +219,27 @@ def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher
         if not triggers:
             raise ctx.fail(fields["trigger"], "trigger must not be empty")
     min_digits = _int(ctx, fields["min_digits"], "min_digits") if "min_digits" in fields else 0
+    require, exclude = _context(ctx, fields["context"], lists) if "context" in fields else ((), ())
     return Matcher("regex", flags, source, (), validator, group, triggers, min_digits,
-                   required_literals(source, flags))
+                   required_literals(source, flags), require, exclude)
+
+
+def _context(
+    ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]
+) -> tuple[tuple[WordWindow, ...], tuple[WordWindow, ...]]:
+    """`context: {require: ..., exclude: ...}` of a rule or of one matcher."""
+    cf = _mapping(ctx, node, {"require", "exclude"}, "context")
+    require = _windows(ctx, cf["require"], lists) if "require" in cf else ()
+    exclude = _windows(ctx, cf["exclude"], lists) if "exclude" in cf else ()
+    return require, exclude
+
+
+def _post_matchers(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]], key: str) -> tuple[Matcher, ...]:
+    """Matchers of `unless` / `requires`: they look at the whole post, so a context window means nothing."""
+    matchers = _matchers(ctx, node, lists)
+    if any(m.require or m.exclude for m in matchers):
+        raise ctx.fail(node, f"`context` applies to `match` matchers, not to `{key}`")
+    return matchers
 
 
 def _matchers(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> tuple[Matcher, ...]:
@@ -363,14 +383,7 @@ def _rule(
             _int(ctx, cf["min"], "combine.min") if "min" in cf else 2,
             tuple(_str_list(ctx, cf["with"], "combine.with")) if "with" in cf else (),
         )
-    require: tuple[WordWindow, ...] = ()
-    exclude: tuple[WordWindow, ...] = ()
-    if "context" in fields:
-        cf = _mapping(ctx, fields["context"], {"require", "exclude"}, "context")
-        if "require" in cf:
-            require = _windows(ctx, cf["require"], lists)
-        if "exclude" in cf:
-            exclude = _windows(ctx, cf["exclude"], lists)
+    require, exclude = _context(ctx, fields["context"], lists) if "context" in fields else ((), ())
     return Rule(
         id=rule_id,
         category=category,
@@ -385,9 +398,9 @@ def _rule(
         matchers=_matchers(ctx, fields["match"], lists) if "match" in fields else (),
         require=require,
         exclude=exclude,
-        unless=_matchers(ctx, merged["unless"], lists) if "unless" in merged else (),
+        unless=_post_matchers(ctx, merged["unless"], lists, "unless") if "unless" in merged else (),
         unless_label=_str(ctx, merged["unless_label"], "unless_label") if "unless_label" in merged else "",
-        post_require=_matchers(ctx, fields["requires"], lists) if "requires" in fields else (),
+        post_require=_post_matchers(ctx, fields["requires"], lists, "requires") if "requires" in fields else (),
         combine=combine,
         tags=tuple(_str_list(ctx, fields["tags"], "tags")) if "tags" in fields else (),
         report=_bool(ctx, fields["report"], "report") if "report" in fields else True,
