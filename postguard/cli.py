@@ -557,10 +557,11 @@ def policy_check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 @click.option("--policy", "policies", multiple=True, type=click.Path(), help="Add a pack file or folder.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--min-f1", type=float, default=None, help="Exit 1 if any category's F1 is below this.")
+@click.option("--summary", is_flag=True, help="Scores and counts only, no post texts (for a held-out corpus).")
 @click.pass_context
 @_debug_guard
 def eval_cmd(ctx: click.Context, corpus: tuple[str, ...], policies: tuple[str, ...], fmt: str,
-             min_f1: float | None) -> None:
+             min_f1: float | None, summary: bool) -> None:
     """Precision, recall and F1 per category and language on a labelled JSON Lines corpus."""
     import json
 
@@ -573,7 +574,13 @@ def eval_cmd(ctx: click.Context, corpus: tuple[str, ...], policies: tuple[str, .
     except CorpusError as exc:
         raise Failure(str(exc)) from None
     ev = evaluate(pol, posts)
-    click.echo(json.dumps(ev.to_dict(), ensure_ascii=False, indent=2) if fmt == "json" else format_text(ev))
+    if fmt == "json":
+        data = ev.to_dict()
+        if summary:
+            data = {k: v for k, v in data.items() if k not in ("false_alarms", "wrong_category", "misses")}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_text(ev, summary))
     if min_f1 is not None and any(ev.get(c).f1 < min_f1 for c in CATEGORIES):
         ctx.exit(EXIT_FINDINGS)
 

@@ -115,7 +115,8 @@ def evaluate(policy: Policy, corpus: list[dict[str, Any]]) -> Evaluation:
     return ev
 
 
-def format_text(ev: Evaluation) -> str:
+def format_text(ev: Evaluation, summary: bool = False) -> str:
+    """The score table, then (unless `summary`) every false alarm and miss with its text."""
     header = f"{'category':<22}{'lang':<6}{'P':>7}{'R':>7}{'F1':>7}{'TP':>5}{'FP':>5}{'FN':>5}"
     lines = [f"{ev.posts} posts", "", header]
     for cat in CATEGORIES:
@@ -125,6 +126,10 @@ def format_text(ev: Evaluation) -> str:
             c = ev.counts[(cat, lang)]
             lines.append(f"{cat if lang == 'all' else '':<22}{lang:<6}{c.precision:7.3f}{c.recall:7.3f}"
                          f"{c.f1:7.3f}{c.tp:5}{c.fp:5}{c.fn:5}")
+    if summary:  # counts only: a held-out corpus stays unread
+        lines += ["", f"compliant posts wrongly flagged: {len(ev.false_alarms)}; flagged with a category not "
+                      f"expected: {len(ev.wrong)}; misses: {len(ev.misses)}"]
+        return "\n".join(lines)
     lines += ["", f"compliant posts wrongly flagged: {len(ev.false_alarms)}"]
     for fa in ev.false_alarms:
         lines.append(f"  {fa['id']}: {', '.join(fa['found'])}\n      {_short(fa['text'])}")
