@@ -543,10 +543,17 @@ def policy_test(ctx: click.Context, paths: tuple[str, ...], no_builtin: bool, ve
 @click.pass_context
 @_debug_guard
 def policy_check(ctx: click.Context, paths: tuple[str, ...]) -> None:
-    """Validate policy pack files or folders (exit 2 with file:line: rule-id: problem)."""
+    """Validate policy pack files or folders (exit 2 with file:line: rule-id: problem).
+
+    Also warns about regexes without a selective literal, which run on every post and slow scans down."""
+    from postguard.policy.compiler import unselective_regexes
     from postguard.policy.loader import load_policy
 
     pol = load_policy(paths, builtin=False)
+    for rule, index in unselective_regexes(pol):
+        click.echo(f"warning: {rule.source}: {rule.id}: match #{index + 1} has no literal of 2+ letters (or a "
+                   "Chinese word) that every match needs, so it runs on nearly every post; see docs/policies.md, "
+                   "\"Keeping regexes cheap\"", err=True)
     click.echo(f"ok: {len(pol.rules)} rules in {len(pol.packs)} packs")
 
 

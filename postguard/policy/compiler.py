@@ -152,6 +152,17 @@ def prefilter_clauses(matcher: Matcher) -> tuple[Clause, ...]:
     return tuple(ranked[:MAX_CLAUSES])
 
 
+def unselective_regexes(policy: Policy) -> list[tuple[Rule, int]]:
+    """Regex matchers with no prefilter better than single characters and no `min_digits`: they run on
+    nearly every post, so `policy check` points them out."""
+    found = []
+    for rule in policy.rules:
+        for mi, m in enumerate(rule.matchers):
+            if m.kind == "regex" and not m.min_digits and all(clause_score(c) < 2 for c in prefilter_clauses(m)):
+                found.append((rule, mi))
+    return found
+
+
 def compile_policy(policy: Policy) -> CompiledPolicy:
     keywords: dict[str, list[tuple[int, int, str | None]]] = {}
     satisfies: dict[str, set[int]] = {}  # literal -> ids of the clauses it satisfies

@@ -59,8 +59,14 @@ def _as_clause(exact: frozenset[str] | None) -> Clause | None:
     return frozenset(exact)
 
 
+_COMMON_PUNCTUATION = frozenset(" ,.:;!?'\"()[]-/#&*+=_\n\t，。：；！？、（）")
+
+
 def _weight(literal: str) -> int:
-    """How selective a literal is: CJK characters count double (a 2-character word is rare enough)."""
+    """How selective a literal is: CJK characters count double (a 2-character word is rare enough), and so
+    does a lone symbol such as @ or ¥, which few posts contain."""
+    if len(literal) == 1 and not literal.isalnum() and literal not in _COMMON_PUNCTUATION:
+        return 2
     return sum(2 if ord(c) >= 0x2E80 else 1 for c in literal)
 
 

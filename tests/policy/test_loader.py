@@ -94,3 +94,14 @@ def test_policy_check_exits_2_with_one_line(cli, tmp_path):
     assert result.returncode == 2
     err = result.stderr.decode().strip()
     assert len(err.splitlines()) == 1 and "custom-bed" in err and "severe" in err
+
+
+def test_policy_check_warns_about_a_regex_that_would_run_on_every_post(cli, tmp_path):
+    path = write(tmp_path, GOOD)
+    quiet = cli("policy", "check", str(path))
+    assert quiet.returncode == 0 and b"warning" not in quiet.stderr  # 床 is a literal every match needs
+    path = write(tmp_path, GOOD.replace("'(?<!\\d)\\d{1,3}床'", "'\\d{1,3}\\s?[MF]\\b'"))
+    noisy = cli("policy", "check", str(path))
+    assert noisy.returncode == 0
+    err = noisy.stderr.decode().strip()
+    assert "custom.yml:5: custom-bed: match #1" in err and "runs on nearly every post" in err
