@@ -23,10 +23,16 @@ DEV_FLOORS = {
 
 EXTRA_FLOORS = {category: {"all": 0.98, "zh": 0.98, "en": 0.96} for category in CATEGORIES}
 
-# corpus group -> (files, floors); dev.extra and dev.breadth were written later, to teach breadth
+# dev.blind3-10: written blind to the rules, then studied one round each (fixtures/corpus/README.md)
+BLIND_FLOORS = {category: {"all": 0.98, "zh": 0.98, "en": 0.98} for category in CATEGORIES}
+BLIND_FLOORS["identifiability"] = {"all": 0.95, "zh": 0.98, "en": 0.92}
+
+# corpus group -> (files, floors); dev.extra and dev.breadth were written later, to teach breadth.
+# dev.blind11/12 and holdout have no floor: they measure posts nobody studied.
 GROUPS = {
     "dev": (["dev.zh.jsonl", "dev.en.jsonl"], DEV_FLOORS),
     "breadth": (["dev.extra.jsonl", "dev.breadth.jsonl"], EXTRA_FLOORS),
+    "blind": ([f"dev.blind{n}.jsonl" for n in range(3, 11)], BLIND_FLOORS),
 }
 
 
