@@ -139,9 +139,12 @@ def main() -> None:
     print(f"throughput, compliant posts: {clean:,.0f} posts/s ({1e3 / clean:.3f} ms/post)   target >= 3,000")
     with tempfile.TemporaryDirectory() as tmp:
         doubled = doubled_policy(keyword_count(policy), Path(tmp))
-        grown = throughput(doubled, posts)
-        print(f"keywords doubled to {keyword_count(doubled)}: {grown:,.0f} posts/s, per-post time "
-              f"+{(base / grown - 1) * 100:.1f}%   target < 20%")
+        # interleaved pairs on a shared sample, median ratio: one pair alone swings by +-20% on a busy machine
+        sample = posts[:2000]
+        ratios = sorted(throughput(policy, sample, 3) / throughput(doubled, sample, 3) for _ in range(5))
+        print(f"keywords doubled to {keyword_count(doubled)}: per-post time {(ratios[2] - 1) * 100:+.1f}% "
+              f"(median of 5 interleaved pairs, {', '.join(f'{(r - 1) * 100:+.0f}%' for r in ratios)})"
+              "   target < 20%")
         print(f"check --text start-up, end to end: {startup():.3f} s   target < 0.4 s")
         if args.memory_posts:
             rss, seconds = memory(args.memory_posts, Path(tmp))
