@@ -85,3 +85,20 @@ def test_every_builtin_regex_that_matches_an_example_satisfies_its_prefilter(bui
 def test_a_gated_regex_still_finds_what_it_found_before(builtin):
     findings, _ = scan_segments([Segment("text", "住院号：20231234，18床王某某")], builtin)
     assert {"id-medical-record-number", "id-bed-number"} <= {f.rule for f in findings}
+
+
+def test_ignorecase_is_dropped_only_where_case_cannot_matter():
+    import re
+
+    import regex
+
+    from postguard.policy.model import case_matters, compiled_regex
+
+    assert regex.IGNORECASE == re.IGNORECASE
+    assert not case_matters(r"(?P<ev>(?:患者|病人)\s*\d+\s*床)")
+    assert not case_matters(r"\p{Han}{2}某某")
+    for source in (r"mg", r"[A-Z]床", r"\p{Lu}床", r"(.)\1", r"\x41床", r"(?i:床)"):
+        assert case_matters(source), source
+    assert not compiled_regex(r"\d+床", regex.IGNORECASE).flags & regex.IGNORECASE
+    assert compiled_regex(r"\d+mg", regex.IGNORECASE).search("20MG")
+    assert compiled_regex(r"\p{Lu}", regex.IGNORECASE).search("a")  # a property with case keeps the flag
