@@ -140,14 +140,19 @@ def rule_applies(rule: Rule, kind: str, langs: tuple[str, ...]) -> bool:
     return kind in rule.segments and _langs_apply(rule, langs)
 
 
-def prefilter_clauses(matcher: Matcher) -> tuple[Clause, ...]:
+def prefilter_clauses(matcher: Matcher, rule: Rule | None = None) -> tuple[Clause, ...]:
     """What a segment must contain before this regex is worth running: the clauses derived from the
-    pattern plus the rule's own `trigger` words, the most selective first. Even a clause of single
-    letters or punctuation is worth keeping when there is nothing better: finding literals is cheap."""
+    pattern, the rule's own `trigger` words, and the words of every `require` window of the rule and
+    the matcher (a hit without one of them in the segment is dropped anyway), the most selective first.
+    Even a clause of single letters or punctuation is worth keeping when there is nothing better:
+    finding literals is cheap."""
     derived = matcher.required
     clauses = set(derived if derived is not None else required_literals(matcher.source, matcher.flags))
     if matcher.triggers:
         clauses.add(frozenset(matcher.triggers))
+    for window in (rule.require if rule is not None else ()) + matcher.require:
+        if window.words and not window.pattern_sources:  # a pattern could be satisfied without the words
+            clauses.add(frozenset(window.words))
     ranked = sorted(clauses, key=lambda c: (-clause_score(c), len(c), sorted(c)))
     return tuple(ranked[:MAX_CLAUSES])
 
@@ -158,7 +163,8 @@ def unselective_regexes(policy: Policy) -> list[tuple[Rule, int]]:
     found = []
     for rule in policy.rules:
         for mi, m in enumerate(rule.matchers):
-            if m.kind == "regex" and not m.min_digits and all(clause_score(c) < 2 for c in prefilter_clauses(m)):
+            if m.kind == "regex" and not m.min_digits and all(
+                    clause_score(c) < 2 for c in prefilter_clauses(m, rule)):
                 found.append((rule, mi))
     return found
 
@@ -175,7 +181,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             if m.kind != "regex":
                 continue
             ids: list[int] = []
-            for clause in prefilter_clauses(m):  # most selective first: the first is the plan's key
+            for clause in prefilter_clauses(m, rule):  # most selective first: the first is the plan's key
                 cid = clause_ids.setdefault(clause, len(clause_ids))
                 ids.append(cid)
                 for literal in clause:

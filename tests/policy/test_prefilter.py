@@ -102,3 +102,14 @@ def test_ignorecase_is_dropped_only_where_case_cannot_matter():
     assert not compiled_regex(r"\d+床", regex.IGNORECASE).flags & regex.IGNORECASE
     assert compiled_regex(r"\d+mg", regex.IGNORECASE).search("20MG")
     assert compiled_regex(r"\p{Lu}", regex.IGNORECASE).search("a")  # a property with case keeps the flag
+
+
+def test_the_words_of_a_require_window_are_a_prefilter_too():
+    from postguard.policy.model import Matcher, Rule, WordWindow
+
+    matcher = Matcher("regex", 0, r"\d+\s?[MF],", require=(WordWindow(("admitted", "seen")),))
+    rule = Rule("r", "identifiability", "low", {"en": "m"}, {"en": "a"}, (),
+                require=(WordWindow(("ward", "bay")), WordWindow(("x",), (("bed", 0),))))
+    clauses = prefilter_clauses(matcher, rule)
+    assert frozenset({"admitted", "seen"}) in clauses and frozenset({"ward", "bay"}) in clauses
+    assert frozenset({"x"}) not in clauses  # that window can be met by its pattern instead
