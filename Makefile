@@ -36,7 +36,7 @@ demo: setup
 	@echo "HTML report: reports/postguard-report.html   JSON report: reports/postguard-report.json"
 
 test: setup
-	$(BIN)/ruff check postguard tests benchmarks
+	$(BIN)/ruff check postguard tests benchmarks tools
 	$(BIN)/mypy --strict postguard
 	$(BIN)/postguard policy test
 	$(BIN)/pytest
