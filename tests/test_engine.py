@@ -188,10 +188,15 @@ rules:
 """
 
 
-def test_trigger_words_and_digit_runs_gate_a_regex_without_changing_its_result(tmp_path):
+def pack_policy(tmp_path, text):
+    """The policy of one pack written from `text` (no built-in packs)."""
     path = tmp_path / "p.yml"
-    path.write_text(PREFILTER_PACK, encoding="utf-8")
-    policy = load_policy([path], builtin=False)
+    path.write_text(text, encoding="utf-8")
+    return load_policy([path], builtin=False)
+
+
+def test_trigger_words_and_digit_runs_gate_a_regex_without_changing_its_result(tmp_path):
+    policy = pack_policy(tmp_path, PREFILTER_PACK)
     assert rules(scan_post(Post("p", "住在阳光小区3栋的阿姨"), policy)) == ["p-residence"]
     assert rules(scan_post(Post("p", "住在阳光花园3栋的阿姨"), policy)) == []
     assert rules(scan_post(Post("p", "hospital no. 1234567"), policy)) == ["p-number"]
@@ -201,11 +206,9 @@ def test_trigger_words_and_digit_runs_gate_a_regex_without_changing_its_result(t
 def test_trigger_is_for_regex_matchers_only(tmp_path):
     from postguard.policy.loader import PolicyError
 
-    path = tmp_path / "p.yml"
-    path.write_text(PREFILTER_PACK.replace("      - regex: '\\p{Han}{2,6}小区\\d{1,3}栋'\n",
-                                           "      - keywords: [小区]\n"), encoding="utf-8")
     with pytest.raises(PolicyError, match="`trigger` applies to regex matchers only"):
-        load_policy([path], builtin=False)
+        pack_policy(tmp_path, PREFILTER_PACK.replace("      - regex: '\\p{Han}{2,6}小区\\d{1,3}栋'\n",
+                                                     "      - keywords: [小区]\n"))
 
 
 def test_text_without_letters_is_still_scanned(policy):
@@ -243,9 +246,7 @@ rules:
 
 
 def test_a_matcher_can_carry_its_own_context_besides_the_rules(tmp_path):
-    path = tmp_path / "p.yml"
-    path.write_text(MATCHER_CONTEXT_PACK, encoding="utf-8")
-    policy = load_policy([path], builtin=False)
+    policy = pack_policy(tmp_path, MATCHER_CONTEXT_PACK)
     # the keyword matcher needs a discount word nearby; the regex matcher does not
     assert rules(scan_post(Post("p", "use code ANNA for 20% off"), policy)) == ["p-discount"]
     assert rules(scan_post(Post("p", "the billing code for this visit"), policy)) == []
@@ -264,7 +265,5 @@ def test_context_on_an_unless_matcher_is_an_error(tmp_path):
     pack = MATCHER_CONTEXT_PACK.replace(
         "    match:\n      - keywords: [code]",
         "    unless:\n      - keywords: ['#ad']\n        context: {require: [x]}\n    match:\n      - keywords: [code]", 1)
-    path = tmp_path / "p.yml"
-    path.write_text(pack, encoding="utf-8")
     with pytest.raises(PolicyError, match="`context` applies to `match` matchers, not to `unless`"):
-        load_policy([path], builtin=False)
+        pack_policy(tmp_path, pack)
