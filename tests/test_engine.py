@@ -164,12 +164,15 @@ def test_findings_are_ordered_by_position(policy):
     assert starts == sorted(starts)
 
 
-PREFILTER_PACK = """
+# a pack's opening lines; the test packs below add their rules
+PACK_HEAD = """
 pack: p
 defaults:
   references: [{title: "test"}]
 rules:
-  - id: p-residence
+"""
+
+PREFILTER_PACK = PACK_HEAD + """  - id: p-residence
     category: identifiability
     severity: medium
     message: m
@@ -223,12 +226,7 @@ def test_combination_rules_obey_their_own_unless(policy):
     assert "no patient consent found" in combo.why
 
 
-MATCHER_CONTEXT_PACK = """
-pack: p
-defaults:
-  references: [{title: "test"}]
-rules:
-  - id: p-discount
+MATCHER_CONTEXT_PACK = PACK_HEAD + """  - id: p-discount
     category: conflict_of_interest
     severity: medium
     message: m
