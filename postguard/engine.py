@@ -24,7 +24,7 @@ from postguard.model import (
     Suppression,
     severity_rank,
 )
-from postguard.policy.compiler import CompiledPolicy, Window, word_automaton
+from postguard.policy.compiler import CompiledPolicy, Exclusion, Window, word_automaton
 from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
@@ -164,11 +164,9 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
 
 
 def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit | None:
-    require, exclude = compiled.context[hit.rule_index]
     own = compiled.matcher_context.get((hit.rule_index, hit.matcher_index)) if compiled.matcher_context else None
-    if own is not None:
-        require, exclude = require + own[0], exclude + own[1]
-    if not require and not exclude:
+    require, exclusion = own if own is not None else compiled.context[hit.rule_index]
+    if not require and exclusion is None:
         return hit
     reasons = [hit.why]
     for window in require:
@@ -176,10 +174,32 @@ def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit |
         if word is None:
             return None
         reasons.append(f"near “{word}”")
-    for window in exclude:
-        if _window_hit(prep, window, hit.start, hit.end) is not None:
-            return None
+    if exclusion is not None and _excluded(prep, exclusion, hit.start, hit.end):
+        return None
     return hit._replace(why="; ".join(reasons))
+
+
+def _excluded(prep: _Prepared, exclusion: Exclusion, start: int, end: int) -> bool:
+    """Whether an exclusion word (or pattern) stands within its window around [start, end)."""
+    lower = prep.lower
+    lo = start - exclusion.before
+    if lo < 0:
+        lo = 0
+    hi = end + exclusion.after
+    if hi > len(lower):
+        hi = len(lower)
+    if exclusion.automaton is not None and hi > lo:
+        for last, (length, latin, reaches) in exclusion.automaton.iter(lower, lo, hi):
+            stop = last + 1
+            pos = stop - length
+            if pos == start and stop == end:  # the match itself is not its own context
+                continue
+            if latin and not _bounded(lower, pos, stop):
+                continue
+            for before, after in reaches:
+                if pos >= start - before and stop <= end + after:
+                    return True
+    return any(_window_hit(prep, window, start, end) is not None for window in exclusion.pattern_windows)
 
 
 def _hit_order(h: Hit) -> tuple[int, int, int, int]:

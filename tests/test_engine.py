@@ -265,3 +265,31 @@ def test_context_on_an_unless_matcher_is_an_error(tmp_path):
         "    unless:\n      - keywords: ['#ad']\n        context: {require: [x]}\n    match:\n      - keywords: [code]", 1)
     with pytest.raises(PolicyError, match="`context` applies to `match` matchers, not to `unless`"):
         pack_policy(tmp_path, pack)
+
+
+EXCLUSION_PACK = PACK_HEAD + """
+  - id: p-claim
+    category: advertising_claims
+    severity: medium
+    message: m
+    advice: a
+    match:
+      - keywords: [根治]
+    context:
+      exclude:
+        - {words: [没有, 绝无], before: 4, after: 0}
+        - {words: [谨防, 没有], before: 12, after: 0}
+        - {regex: '不(?:能|可能)', before: 4, after: 0}
+"""
+
+
+def test_each_exclusion_word_reaches_only_as_far_as_its_own_window(tmp_path):
+    policy = pack_policy(tmp_path, EXCLUSION_PACK)
+    assert rules(scan_post(Post("p", "我们保证根治"), policy)) == ["p-claim"]
+    assert rules(scan_post(Post("p", "没有药能根治"), policy)) == []  # within 4 before
+    assert rules(scan_post(Post("p", "谨防那些号称能根治的广告"), policy)) == []  # within 12 before
+    assert rules(scan_post(Post("p", "谨防。我们的新疗法保证一定根治"), policy)) == ["p-claim"]  # 13 away
+    assert rules(scan_post(Post("p", "没有。我们保证根治"), policy)) == []  # 没有 also reaches 12 (second window)
+    assert rules(scan_post(Post("p", "绝无。我们保证根治"), policy)) == ["p-claim"]  # 绝无 reaches only 4
+    assert rules(scan_post(Post("p", "不可能根治"), policy)) == []  # a window's pattern still counts
+    assert rules(scan_post(Post("p", "根治没有"), policy)) == ["p-claim"]  # nothing reaches after the match

@@ -49,6 +49,35 @@ def _window(w: WordWindow) -> Window:
     return Window(word_automaton(w.words) if w.words else None, w, w.before, w.after)
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """All `exclude` windows of a rule (and matcher) in one: a hit is checked against every exclusion
+    word in a single pass over the widest window, each word within its own window's reach. (A dense post
+    checks a few dozen exclusion windows; one pass each instead of one per window.)"""
+
+    automaton: Any  # value: (length, whole-word?, ((before, after), ...) of the windows the word is in)
+    before: int  # the widest reach
+    after: int
+    pattern_windows: tuple[Window, ...]  # windows' regex patterns, checked one window at a time
+
+
+def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
+    if not windows:
+        return None
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for w in windows:
+        for word in w.words:
+            spans.setdefault(word, []).append((w.before, w.after))
+    automaton = None
+    if spans:
+        automaton = ahocorasick.Automaton()
+        for word, reach in spans.items():
+            automaton.add_word(word, (len(word), is_latin_word(word), tuple(dict.fromkeys(reach))))
+        automaton.make_automaton()
+    with_patterns = tuple(Window(None, w, w.before, w.after) for w in windows if w.pattern_sources)
+    return Exclusion(automaton, max(w.before for w in windows), max(w.after for w in windows), with_patterns)
+
+
 PlanEntry = tuple[int, int, Matcher, frozenset[int]]  # rule index, matcher index, matcher, clause ids
 
 
@@ -89,9 +118,10 @@ class CompiledPolicy:
     combinations: list[int] = field(default_factory=list)
     has_keywords: bool = False
     has_literals: bool = False
-    context: list[tuple[tuple[Window, ...], tuple[Window, ...]]] = field(default_factory=list)  # per rule
-    # (rule index, matcher index) -> (require, exclude) windows of the matchers that have their own
-    matcher_context: dict[tuple[int, int], tuple[tuple[Window, ...], tuple[Window, ...]]] = field(
+    # per rule: its require windows and its exclusions
+    context: list[tuple[tuple[Window, ...], Exclusion | None]] = field(default_factory=list)
+    # (rule index, matcher index) -> the same, for a matcher with a context of its own (the rule's and its own)
+    matcher_context: dict[tuple[int, int], tuple[tuple[Window, ...], Exclusion | None]] = field(
         default_factory=dict)
     # post-level matchers (`unless`, `requires`), each distinct one once: many rules share a disclosure
     # list, and a post needs it looked for only once. Per rule: (requires ids, unless ids) into this list.
@@ -208,9 +238,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     compiled.post_checks = [(post_ids(r.post_require), post_ids(r.unless)) for r in policy.rules]
     compiled.post_matchers = list(distinct)
     compiled.matcher_context = {
-        (ri, mi): (tuple(_window(w) for w in m.require), tuple(_window(w) for w in m.exclude))
+        (ri, mi): (tuple(_window(w) for w in r.require + m.require), _exclusion(r.exclude + m.exclude))
         for ri, r in enumerate(policy.rules) for mi, m in enumerate(r.matchers) if m.require or m.exclude
     }
-    compiled.context = [(tuple(_window(w) for w in r.require), tuple(_window(w) for w in r.exclude))
-                        for r in policy.rules]
+    compiled.context = [(tuple(_window(w) for w in r.require), _exclusion(r.exclude)) for r in policy.rules]
     return compiled
