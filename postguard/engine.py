@@ -6,6 +6,7 @@ Pure functions of their input: a post can be scanned in any process.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
@@ -30,6 +31,9 @@ from postguard.policy.validators import VALIDATORS
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
+# the end of a sentence: Chinese and English stops, a line break; a full stop only before a space, so
+# that 2.5mg and e.g. stay inside their sentence
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
 _NEW = object.__new__
 _T = TypeVar("_T")
 _DIGITS = re.compile(r"\d+")  # stdlib: a plain digit scan is faster there
@@ -60,6 +64,18 @@ class _Prepared:
     norm: Normalised
     lower: str
     langs: tuple[str, ...]
+    sentence_ends: list[int] | None = None  # where sentences end, found on first use
+
+    def sentence_of(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the sentence(s) holding [start, end): between the nearest ends of sentence."""
+        if self.sentence_ends is None:
+            self.sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.norm.text)]
+        ends = self.sentence_ends
+        i = bisect_right(ends, start)
+        lo = ends[i - 1] if i else 0
+        j = bisect_left(ends, end)
+        hi = ends[j] if j < len(ends) else len(self.norm.text)
+        return lo, hi
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
@@ -78,6 +94,9 @@ def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | 
     hi = end + window.after
     if hi > len(lower):
         hi = len(lower)
+    if window.sentence:
+        first, last = prep.sentence_of(start, end)
+        lo, hi = max(lo, first), min(hi, last)
     automaton = window.automaton
     if automaton is not None and hi > lo:
         for last, (length, latin, word) in automaton.iter(lower, lo, hi):
@@ -199,7 +218,7 @@ def _excluded(prep: _Prepared, exclusion: Exclusion, start: int, end: int) -> bo
             for before, after in reaches:
                 if pos >= start - before and stop <= end + after:
                     return True
-    return any(_window_hit(prep, window, start, end) is not None for window in exclusion.pattern_windows)
+    return any(_window_hit(prep, window, start, end) is not None for window in exclusion.separate)
 
 
 def _hit_order(h: Hit) -> tuple[int, int, int, int]:

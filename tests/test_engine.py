@@ -293,3 +293,34 @@ def test_each_exclusion_word_reaches_only_as_far_as_its_own_window(tmp_path):
     assert rules(scan_post(Post("p", "绝无。我们保证根治"), policy)) == ["p-claim"]  # 绝无 reaches only 4
     assert rules(scan_post(Post("p", "不可能根治"), policy)) == []  # a window's pattern still counts
     assert rules(scan_post(Post("p", "根治没有"), policy)) == ["p-claim"]  # nothing reaches after the match
+
+
+SENTENCE_PACK = PACK_HEAD + """
+  - id: p-dose
+    category: diagnostic_advice
+    severity: medium
+    message: m
+    advice: a
+    match:
+      - regex: '\\d+(?:\\.\\d+)?\\s?mg'
+    context:
+      require: {words: [你, your], within: sentence}
+      exclude: {words: [说明书, label], within: sentence, before: 30}
+"""
+
+
+def test_a_window_can_stop_at_the_end_of_the_sentence(tmp_path):
+    policy = pack_policy(tmp_path, SENTENCE_PACK)
+    assert rules(scan_post(Post("p", "你每天吃2.5mg就行"), policy)) == ["p-dose"]  # 2.5 stays one sentence
+    assert rules(scan_post(Post("p", "你别担心。成人一般每天5mg，遵医嘱"), policy)) == []  # 你 is a sentence back
+    assert rules(scan_post(Post("p", "Take 5 mg of it, your dose e.g. daily"), policy)) == ["p-dose"]
+    assert rules(scan_post(Post("p", "Thanks for your question. Adults take 5 mg daily"), policy)) == []
+    assert rules(scan_post(Post("p", "说明书写着每天5mg。你按这个吃5mg"), policy)) == ["p-dose"]  # 说明书 is a sentence back
+    assert rules(scan_post(Post("p", "你看说明书，每天5mg"), policy)) == []  # excluded within the sentence
+
+
+def test_within_accepts_only_sentence(tmp_path):
+    from postguard.policy.loader import PolicyError
+
+    with pytest.raises(PolicyError, match="within must be `sentence`"):
+        pack_policy(tmp_path, SENTENCE_PACK.replace("within: sentence}", "within: paragraph}", 1))

@@ -39,6 +39,7 @@ class Window:
     spec: WordWindow
     before: int
     after: int
+    sentence: bool = False
 
     @cached_property  # compiled on first use: most windows' patterns are never needed by one short check
     def patterns(self) -> tuple[Any, ...]:
@@ -46,7 +47,7 @@ class Window:
 
 
 def _window(w: WordWindow) -> Window:
-    return Window(word_automaton(w.words) if w.words else None, w, w.before, w.after)
+    return Window(word_automaton(w.words) if w.words else None, w, w.before, w.after, w.sentence)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Exclusion:
     automaton: Any  # value: (length, whole-word?, ((before, after), ...) of the windows the word is in)
     before: int  # the widest reach
     after: int
-    pattern_windows: tuple[Window, ...]  # windows' regex patterns, checked one window at a time
+    separate: tuple[Window, ...]  # regex patterns, and sentence-bounded windows: checked one at a time
 
 
 def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
@@ -66,6 +67,8 @@ def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
         return None
     spans: dict[str, list[tuple[int, int]]] = {}
     for w in windows:
+        if w.sentence:
+            continue
         for word in w.words:
             spans.setdefault(word, []).append((w.before, w.after))
     automaton = None
@@ -74,8 +77,10 @@ def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
         for word, reach in spans.items():
             automaton.add_word(word, (len(word), is_latin_word(word), tuple(dict.fromkeys(reach))))
         automaton.make_automaton()
-    with_patterns = tuple(Window(None, w, w.before, w.after) for w in windows if w.pattern_sources)
-    return Exclusion(automaton, max(w.before for w in windows), max(w.after for w in windows), with_patterns)
+    separate = tuple(_window(w) if w.sentence else Window(None, w, w.before, w.after)
+                     for w in windows if w.sentence or w.pattern_sources)
+    merged = [w for w in windows if not w.sentence] or [WordWindow(before=0, after=0)]
+    return Exclusion(automaton, max(w.before for w in merged), max(w.after for w in merged), separate)
 
 
 PlanEntry = tuple[int, int, Matcher, frozenset[int]]  # rule index, matcher index, matcher, clause ids

@@ -68,12 +68,14 @@ class Matcher:
 
 @dataclass(frozen=True)
 class WordWindow:
-    """Words that must (require) or must not (exclude) stand within `before`/`after` characters."""
+    """Words that must (require) or must not (exclude) stand within `before`/`after` characters (and, with
+    `sentence`, within the sentence of the match too)."""
 
     words: tuple[str, ...] = ()
     pattern_sources: tuple[tuple[str, int], ...] = ()  # regexes (source, flags), as an alternative to words
     before: int = 20
     after: int = 20
+    sentence: bool = False
 
     @property
     def patterns(self) -> tuple[Any, ...]:

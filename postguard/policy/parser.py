@@ -41,7 +41,8 @@ RULE_KEYS = {
     "description",
 }
 MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case", "trigger", "min_digits", "context"}
-WINDOW_KEYS = {"words", "regex", "window", "before", "after"}
+WINDOW_KEYS = {"words", "regex", "window", "before", "after", "within"}
+SENTENCE_REACH = 400  # `within: sentence` without a window: as far as the sentence goes, within reason
 COMBINE_KEYS = {"tags", "min", "with"}
 TEST_KEYS = {"match", "no_match", "todo_match", "todo_no_match"}
 FIX_KEYS = {"action", "replacement", "suggestion"}
@@ -261,10 +262,17 @@ def _window(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> WordWind
         for item in _node_list(fields["regex"]):
             source = _str(ctx, item, "regex")
             patterns.append((source, _compile_regex(ctx, item, source, True)[1]))
-    window = _int(ctx, fields["window"], "window") if "window" in fields else 20
+    sentence = False
+    if "within" in fields:
+        if _str(ctx, fields["within"], "within") != "sentence":
+            raise ctx.fail(fields["within"], "within must be `sentence`")
+        sentence = True
+    default = SENTENCE_REACH if sentence else 20
+    window = _int(ctx, fields["window"], "window") if "window" in fields else default
     before = _int(ctx, fields["before"], "before") if "before" in fields else window
     after = _int(ctx, fields["after"], "after") if "after" in fields else window
-    return WordWindow(tuple(_normalise_keyword(w) for w in words if w.strip()), tuple(patterns), before, after)
+    return WordWindow(tuple(_normalise_keyword(w) for w in words if w.strip()), tuple(patterns), before, after,
+                      sentence)
 
 
 def _windows(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> tuple[WordWindow, ...]:
