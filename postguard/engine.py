@@ -103,12 +103,15 @@ def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | 
             pos = last + 1 - length
             if pos == start and last + 1 == end:  # the match itself is not its own context
                 continue
+            if window.outside_match and pos >= start and last < end:
+                continue
             if not latin or _bounded(lower, pos, last + 1):
                 return str(word)
     for pattern in window.patterns:
         for m in pattern.finditer(prep.norm.text, lo, hi):
-            if m.span() != (start, end):
-                return str(m.group())
+            if m.span() == (start, end) or (window.outside_match and m.start() >= start and m.end() <= end):
+                continue
+            return str(m.group())
     return None
 
 

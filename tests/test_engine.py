@@ -324,3 +324,26 @@ def test_within_accepts_only_sentence(tmp_path):
 
     with pytest.raises(PolicyError, match="within must be `sentence`"):
         pack_policy(tmp_path, SENTENCE_PACK.replace("within: sentence}", "within: paragraph}", 1))
+
+
+OUTSIDE_PACK = PACK_HEAD + """
+  - id: p-safety
+    category: advertising_claims
+    severity: medium
+    message: m
+    advice: a
+    match:
+      - regex: '(?:没有|无)任何副作用'
+    context:
+      exclude:
+        - {words: [没有, 不是], before: 6, after: 0, outside_match: true}
+"""
+
+
+def test_an_exclusion_can_ignore_words_inside_the_match(tmp_path):
+    policy = pack_policy(tmp_path, OUTSIDE_PACK)
+    assert rules(scan_post(Post("p", "我们的产品没有任何副作用"), policy)) == ["p-safety"]  # its own 没有
+    assert rules(scan_post(Post("p", "不是没有任何副作用"), policy)) == []  # a 不是 before the claim
+    # without the flag the claim's own 没有 would silence it
+    plain = pack_policy(tmp_path, OUTSIDE_PACK.replace(", outside_match: true", ""))
+    assert rules(scan_post(Post("p", "我们的产品没有任何副作用"), plain)) == []

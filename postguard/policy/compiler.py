@@ -40,6 +40,7 @@ class Window:
     before: int
     after: int
     sentence: bool = False
+    outside_match: bool = False
 
     @cached_property  # compiled on first use: most windows' patterns are never needed by one short check
     def patterns(self) -> tuple[Any, ...]:
@@ -47,7 +48,7 @@ class Window:
 
 
 def _window(w: WordWindow) -> Window:
-    return Window(word_automaton(w.words) if w.words else None, w, w.before, w.after, w.sentence)
+    return Window(word_automaton(w.words) if w.words else None, w, w.before, w.after, w.sentence, w.outside_match)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Exclusion:
     automaton: Any  # value: (length, whole-word?, ((before, after), ...) of the windows the word is in)
     before: int  # the widest reach
     after: int
-    separate: tuple[Window, ...]  # regex patterns, and sentence-bounded windows: checked one at a time
+    separate: tuple[Window, ...]  # regex patterns, and windows with their own bounds: checked one at a time
 
 
 def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
@@ -67,7 +68,7 @@ def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
         return None
     spans: dict[str, list[tuple[int, int]]] = {}
     for w in windows:
-        if w.sentence:
+        if w.sentence or w.outside_match:
             continue
         for word in w.words:
             spans.setdefault(word, []).append((w.before, w.after))
@@ -77,9 +78,9 @@ def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
         for word, reach in spans.items():
             automaton.add_word(word, (len(word), is_latin_word(word), tuple(dict.fromkeys(reach))))
         automaton.make_automaton()
-    separate = tuple(_window(w) if w.sentence else Window(None, w, w.before, w.after)
-                     for w in windows if w.sentence or w.pattern_sources)
-    merged = [w for w in windows if not w.sentence] or [WordWindow(before=0, after=0)]
+    separate = tuple(_window(w) if w.sentence or w.outside_match else Window(None, w, w.before, w.after)
+                     for w in windows if w.sentence or w.outside_match or w.pattern_sources)
+    merged = [w for w in windows if not (w.sentence or w.outside_match)] or [WordWindow(before=0, after=0)]
     return Exclusion(automaton, max(w.before for w in merged), max(w.after for w in merged), separate)
 
 

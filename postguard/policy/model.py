@@ -76,6 +76,7 @@ class WordWindow:
     before: int = 20
     after: int = 20
     sentence: bool = False
+    outside_match: bool = False  # words lying wholly inside the match do not count
 
     @property
     def patterns(self) -> tuple[Any, ...]:

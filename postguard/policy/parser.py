@@ -41,7 +41,7 @@ RULE_KEYS = {
     "description",
 }
 MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case", "trigger", "min_digits", "context"}
-WINDOW_KEYS = {"words", "regex", "window", "before", "after", "within"}
+WINDOW_KEYS = {"words", "regex", "window", "before", "after", "within", "outside_match"}
 SENTENCE_REACH = 400  # `within: sentence` without a window: as far as the sentence goes, within reason
 COMBINE_KEYS = {"tags", "min", "with"}
 TEST_KEYS = {"match", "no_match", "todo_match", "todo_no_match"}
@@ -271,8 +271,9 @@ def _window(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> WordWind
     window = _int(ctx, fields["window"], "window") if "window" in fields else default
     before = _int(ctx, fields["before"], "before") if "before" in fields else window
     after = _int(ctx, fields["after"], "after") if "after" in fields else window
+    outside = _bool(ctx, fields["outside_match"], "outside_match") if "outside_match" in fields else False
     return WordWindow(tuple(_normalise_keyword(w) for w in words if w.strip()), tuple(patterns), before, after,
-                      sentence)
+                      sentence, outside)
 
 
 def _windows(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> tuple[WordWindow, ...]:
