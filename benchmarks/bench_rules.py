@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import re
 import sys
 import time
 from pathlib import Path
@@ -23,11 +22,9 @@ sys.path.insert(0, str(REPO))
 
 from bench_scan import corpus_posts  # noqa: E402
 
-from postguard.engine import prepare  # noqa: E402
+from postguard.engine import prepare, runnable_regexes  # noqa: E402
 from postguard.model import Segment  # noqa: E402
 from postguard.policy.loader import load_policy  # noqa: E402
-
-_DIGITS = re.compile(r"\d+")
 
 
 def main() -> None:
@@ -43,14 +40,8 @@ def main() -> None:
     runs: collections.Counter[tuple[int, int]] = collections.Counter()
     found: collections.Counter[tuple[int, int]] = collections.Counter()
     for prep in preps:
-        lower, text = prep.lower, prep.norm.text
-        satisfied: set[int] = set()
-        if compiled.has_literals:
-            satisfied = satisfied.union(*(ids for _end, ids in compiled.literals.iter(lower)))
-        digit_run = max(map(len, _DIGITS.findall(text)), default=0)
-        for ri, mi, matcher, needs in compiled.regex_matchers("text", prep.langs or ("zh", "en")).entries:
-            if (needs and not needs <= satisfied) or digit_run < matcher.min_digits:
-                continue
+        text = prep.norm.text
+        for ri, mi, matcher in runnable_regexes(compiled, prep):  # the engine's own prefilter
             pattern = matcher.pattern
             start = time.process_time()
             n = sum(1 for _ in pattern.finditer(text))

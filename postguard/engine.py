@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
@@ -85,15 +85,15 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return not (end < len(text) and text[end] in _WORD_CHARS and text[end - 1] in _WORD_CHARS)
 
 
+def _reach(prep: _Prepared, start: int, end: int, before: int, after: int) -> tuple[int, int]:
+    """The span `before` characters ahead of [start, end) to `after` past it, within the segment."""
+    return max(0, start - before), min(len(prep.lower), end + after)
+
+
 def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | None:
     """The context word (or pattern match) found within the window around [start, end), if any."""
     lower = prep.lower
-    lo = start - window.before
-    if lo < 0:
-        lo = 0
-    hi = end + window.after
-    if hi > len(lower):
-        hi = len(lower)
+    lo, hi = _reach(prep, start, end, window.before, window.after)
     if window.sentence:
         first, last = prep.sentence_of(start, end)
         lo, hi = max(lo, first), min(hi, last)
@@ -131,18 +131,39 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
     return None
 
 
+def runnable_regexes(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, int, Matcher]]:
+    """(rule index, matcher index, matcher) of the regexes that apply to this segment and pass their
+    prefilter: every clause of literals met, and a digit run as long as `min_digits`."""
+    text = prep.norm.text
+    # prefilter clauses met by this segment (map/itemgetter: no Python-level loop per literal found)
+    satisfied: set[int] = set()
+    if compiled.has_literals:
+        satisfied = satisfied.union(*map(_SECOND, compiled.literals.iter(prep.lower)))
+    digit_run = -1
+    plan = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep))
+    entries = plan.entries
+    for index in plan.candidates(satisfied):
+        ri, mi, matcher, needs = entries[index]
+        if len(needs) > 1 and not needs <= satisfied:
+            continue
+        if matcher.min_digits:
+            if digit_run < 0:
+                digit_run = max(map(len, _DIGITS.findall(text)), default=0)
+            if digit_run < matcher.min_digits:
+                continue
+        yield ri, mi, matcher
+
+
+def _segment_langs(prep: _Prepared) -> tuple[str, ...]:
+    # text without letters (a bare phone number, an OCR'd ID card) is read by every language's rules
+    return prep.langs or ("zh", "en")
+
+
 def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> list[Hit]:
     hits: list[Hit] = []
     for si, prep in enumerate(preps):
-        kind = prep.segment.kind
         lower, text = prep.lower, prep.norm.text
-        # prefilter clauses met by this segment (map/itemgetter: no Python-level loop per literal found)
-        satisfied: set[int] = set()
-        if compiled.has_literals:
-            satisfied = satisfied.union(*map(_SECOND, compiled.literals.iter(lower)))
-        # text without letters (a bare phone number, an OCR'd ID card) is read by every language's rules
-        langs = prep.langs or ("zh", "en")
-        applicable = compiled.applicable(kind, langs)
+        applicable = compiled.applicable(prep.segment.kind, _segment_langs(prep))
         if compiled.has_keywords:
             for end_index, (length, latin, targets) in compiled.automaton.iter(lower):
                 end = end_index + 1
@@ -155,18 +176,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     if validator and not VALIDATORS[validator](text[start:end]):
                         continue
                     hits.append(Hit(ri, mi, si, start, end, f"keyword “{text[start:end]}”"))
-        digit_run = -1
-        plan = compiled.regex_matchers(kind, langs)
-        entries = plan.entries
-        for index in plan.candidates(satisfied):
-            ri, mi, matcher, needs = entries[index]
-            if len(needs) > 1 and not needs <= satisfied:
-                continue
-            if matcher.min_digits:
-                if digit_run < 0:
-                    digit_run = max(map(len, _DIGITS.findall(text)), default=0)
-                if digit_run < matcher.min_digits:
-                    continue
+        for ri, mi, matcher in runnable_regexes(compiled, prep):
             for m in matcher.pattern.finditer(text):
                 if matcher.group is not None:
                     start, end = m.span(matcher.group)
@@ -204,12 +214,7 @@ def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit |
 def _excluded(prep: _Prepared, exclusion: Exclusion, start: int, end: int) -> bool:
     """Whether an exclusion word (or pattern) stands within its window around [start, end)."""
     lower = prep.lower
-    lo = start - exclusion.before
-    if lo < 0:
-        lo = 0
-    hi = end + exclusion.after
-    if hi > len(lower):
-        hi = len(lower)
+    lo, hi = _reach(prep, start, end, exclusion.before, exclusion.after)
     if exclusion.automaton is not None and hi > lo:
         for last, (length, latin, reaches) in exclusion.automaton.iter(lower, lo, hi):
             stop = last + 1
