@@ -80,8 +80,9 @@ def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
         automaton.make_automaton()
     separate = tuple(_window(w) if w.sentence or w.outside_match else Window(None, w, w.before, w.after)
                      for w in windows if w.sentence or w.outside_match or w.pattern_sources)
-    merged = [w for w in windows if not (w.sentence or w.outside_match)] or [WordWindow(before=0, after=0)]
-    return Exclusion(automaton, max(w.before for w in merged), max(w.after for w in merged), separate)
+    merged = [w for w in windows if not (w.sentence or w.outside_match)]
+    return Exclusion(automaton, max((w.before for w in merged), default=0), max((w.after for w in merged), default=0),
+                     separate)
 
 
 PlanEntry = tuple[int, int, Matcher, frozenset[int]]  # rule index, matcher index, matcher, clause ids
