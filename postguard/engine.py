@@ -28,6 +28,7 @@ from postguard.model import (
 from postguard.policy.compiler import CompiledPolicy, Exclusion, Window, word_automaton
 from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
+from postguard.statistical import features
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
@@ -192,7 +193,27 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                 if matcher.validator:
                     why += f" and passes the {VALIDATOR_NAMES.get(matcher.validator, matcher.validator)} check"
                 hits.append(Hit(ri, mi, si, start, end, why))
+        models = compiled.model_matchers(prep.segment.kind, _segment_langs(prep))
+        if models:
+            hits.extend(_statistical_hits(models, si, lower))
     return hits
+
+
+def _statistical_hits(models: Sequence[tuple[int, int, Any, float]], si: int, lower: str) -> Iterator[Hit]:
+    """A hit for each model whose probability reaches its threshold, on the sentence that weighs most."""
+    found = features(lower)
+    ids_of: dict[int, list[int]] = {}  # per feature index (one per model file): the features present
+    for ri, mi, model, threshold in models:
+        ids = ids_of.get(id(model.index))
+        if ids is None:
+            ids = ids_of[id(model.index)] = model.ids(found)
+        probability = model.probability(ids)
+        if probability < threshold:
+            continue
+        start, end = model.evidence(lower)
+        words = ", ".join(f"“{f}”" for f, _w in model.strongest(features(lower[start:end])))
+        yield Hit(ri, mi, si, start, end, f"statistical check: probability {probability:.2f} "
+                                          f"(threshold {threshold:.2f}); the words that weigh most: {words}")
 
 
 def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit | None:
@@ -385,8 +406,23 @@ def scan_segments(
             extra = post_check(ri)  # a combination obeys its own `unless` / `requires` too
             if extra is not None:
                 findings.append(replace(combo, why=combo.why + extra) if extra else combo)
+    if compiled.statistical_rules:
+        findings = _redundant_statistics_to_signals(compiled, findings, signals)
     findings.sort(key=_finding_order)
     return findings, signals
+
+
+def _redundant_statistics_to_signals(
+    compiled: CompiledPolicy, findings: list[Finding], signals: list[Finding]
+) -> list[Finding]:
+    """A statistical check is there for what the written rules miss: where a written rule of its category
+    already fired in the post, its finding would only repeat that one, so it becomes a signal."""
+    statistical = {compiled.rules[ri].id for ri in compiled.statistical_rules}
+    covered = {f.category for f in findings if f.rule not in statistical}
+    kept: list[Finding] = []
+    for f in findings:
+        (signals if f.rule in statistical and f.category in covered else kept).append(f)
+    return kept
 
 
 def _first_post_match(matcher: Matcher, texts: list[tuple[str, str]]) -> str | None:

@@ -40,7 +40,10 @@ def _cache_file(shown: str, data: bytes) -> Path | None:
         stamp = "|".join(f"{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in code)
     except (ImportError, OSError):
         return None
-    key = hashlib.sha256(b"\0".join([data, shown.encode(), stamp.encode(), sys.version.encode()])).hexdigest()
+    # the resolved path too: a `model:` file is named relative to the pack
+    where = str(Path(shown).resolve())
+    key = hashlib.sha256(b"\0".join([data, shown.encode(), where.encode(), stamp.encode(),
+                                     sys.version.encode()])).hexdigest()
     return Path(platformdirs.user_cache_dir("postguard")) / "policy" / f"{key}.pickle"
 
 
