@@ -200,20 +200,18 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
 
 
 def _statistical_hits(models: Sequence[tuple[int, int, Any, float]], si: int, lower: str) -> Iterator[Hit]:
-    """A hit for each model whose probability reaches its threshold, on the sentence that weighs most."""
+    """A hit on the whole segment for each model whose probability reaches its threshold (the evidence
+    narrows to one sentence later, only for the findings that are reported)."""
     found = features(lower)
-    ids_of: dict[int, list[int]] = {}  # per feature index (one per model file): the features present
+    logits_of: dict[int, tuple[float, ...]] = {}  # per model file: every model's score, computed together
     for ri, mi, model, threshold in models:
-        ids = ids_of.get(id(model.index))
-        if ids is None:
-            ids = ids_of[id(model.index)] = model.ids(found)
-        probability = model.probability(ids)
-        if probability < threshold:
-            continue
-        start, end = model.evidence(lower)
-        words = ", ".join(f"“{f}”" for f, _w in model.strongest(features(lower[start:end])))
-        yield Hit(ri, mi, si, start, end, f"statistical check: probability {probability:.2f} "
-                                          f"(threshold {threshold:.2f}); the words that weigh most: {words}")
+        logits = logits_of.get(id(model.file))
+        if logits is None:
+            logits = logits_of[id(model.file)] = model.file.logits(found)
+        probability = model.probability(logits)
+        if probability >= threshold:
+            yield Hit(ri, mi, si, 0, len(lower),
+                      f"statistical check: probability {probability:.2f} (threshold {threshold:.2f})")
 
 
 def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit | None:
@@ -384,20 +382,26 @@ def scan_segments(
             if first_found(unless_ids) is not None:
                 extra = None
             else:
-                label = rule.unless_label or "the exception this rule allows"
+                label = rule.unless_label or "exception this rule allows"
                 extra += f"; no {label} found in the post"
         verdict[ri] = extra
         return extra
 
     findings: list[Finding] = []
     signals: list[Finding] = []
+    statistical: list[tuple[Hit, str]] = []
     for hit in hits:
         extra = post_check(hit.rule_index)
         if extra is None:
             continue
+        if hit.rule_index in compiled.statistical_rules:
+            statistical.append((hit, extra))
+            continue
         rule = compiled.rules[hit.rule_index]
         f = _finding(rule, preps[hit.segment_index], hit.start, hit.end, hit.why + extra, lang)
         (findings if rule.report else signals).append(f)
+    if statistical:
+        _add_statistical_findings(compiled, statistical, preps, lang, findings, signals)
 
     for ri in compiled.combinations:
         rule = compiled.rules[ri]
@@ -406,23 +410,30 @@ def scan_segments(
             extra = post_check(ri)  # a combination obeys its own `unless` / `requires` too
             if extra is not None:
                 findings.append(replace(combo, why=combo.why + extra) if extra else combo)
-    if compiled.statistical_rules:
-        findings = _redundant_statistics_to_signals(compiled, findings, signals)
     findings.sort(key=_finding_order)
     return findings, signals
 
 
-def _redundant_statistics_to_signals(
-    compiled: CompiledPolicy, findings: list[Finding], signals: list[Finding]
-) -> list[Finding]:
-    """A statistical check is there for what the written rules miss: where a written rule of its category
-    already fired in the post, its finding would only repeat that one, so it becomes a signal."""
-    statistical = {compiled.rules[ri].id for ri in compiled.statistical_rules}
-    covered = {f.category for f in findings if f.rule not in statistical}
-    kept: list[Finding] = []
-    for f in findings:
-        (signals if f.rule in statistical and f.category in covered else kept).append(f)
-    return kept
+def _add_statistical_findings(
+    compiled: CompiledPolicy, hits: list[tuple[Hit, str]], preps: Sequence[_Prepared], lang: str,
+    findings: list[Finding], signals: list[Finding],
+) -> None:
+    """A statistical check is there for what the written rules miss. Where a written rule of its category
+    fired in the post, its finding would only repeat that one: it becomes a signal (for `policy test`).
+    Otherwise its evidence narrows from the whole segment to the sentence that weighs most, and `why`
+    names the words that weigh most in it (worked out only here: it costs a feature pass per sentence)."""
+    covered = {f.category for f in findings}
+    for hit, extra in hits:
+        rule = compiled.rules[hit.rule_index]
+        prep = preps[hit.segment_index]
+        if rule.category in covered or not rule.report:
+            signals.append(_finding(rule, prep, hit.start, hit.end, hit.why + extra, lang))
+            continue
+        model = compiled.model_of[(hit.rule_index, hit.matcher_index)]
+        start, end = model.evidence(prep.lower)
+        words = ", ".join(f"“{f}”" for f, _w in model.strongest(features(prep.lower[start:end])))
+        why = f"{hit.why}; the words that weigh most: {words}{extra}"
+        findings.append(_finding(rule, prep, start, end, why, lang))
 
 
 def _first_post_match(matcher: Matcher, texts: list[tuple[str, str]]) -> str | None:

@@ -140,6 +140,7 @@ class CompiledPolicy:
     # rules that have one (their findings stand only where no other rule of their category fired)
     models: list[tuple[int, int, TextModel, float]] = field(default_factory=list)
     statistical_rules: frozenset[int] = frozenset()
+    model_of: dict[tuple[int, int], TextModel] = field(default_factory=dict)
     _model_plan: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, int, TextModel, float], ...]] = field(
         default_factory=dict)
 
@@ -268,6 +269,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     compiled.models = [(ri, mi, *_text_model(r, m)) for ri, r in enumerate(policy.rules)
                        for mi, m in enumerate(r.matchers) if m.kind == "model"]
     compiled.statistical_rules = frozenset(ri for ri, _mi, _m, _t in compiled.models)
+    compiled.model_of = {(ri, mi): m for ri, mi, m, _t in compiled.models}
     return compiled
 
 
