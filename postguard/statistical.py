@@ -41,6 +41,20 @@ def features(lower: str) -> set[str]:
     return found
 
 
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "if", "of", "in", "on", "at", "to", "for", "from", "by", "with", "as",
+    "is", "are", "was", "were", "be", "been", "am", "i", "me", "my", "we", "us", "our", "you", "your", "he",
+    "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these", "those", "there",
+    "here", "so", "not", "no", "do", "does", "did", "have", "has", "had", "will", "would", "can", "could",
+    "just", "very", "too", "also", "then", "than", "up", "out", "about", "into", "over", "what", "who", "when",
+    "how", "all", "any", "some", "one",
+})
+
+
+def _telling(feature: str) -> bool:
+    return len(feature) > 1 and not all(w in _FUNCTION_WORDS for w in feature.split())
+
+
 class ModelError(ValueError):
     """A model file that cannot be used; str() says what is wrong."""
 
@@ -91,8 +105,10 @@ class TextModel:
         return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
 
     def strongest(self, found: set[str], n: int = 3) -> list[tuple[str, float]]:
-        """The features that raise the score most, strongest first."""
-        weighed = sorted(((self.file.weight(f, self.lane), f) for f in found), reverse=True)
+        """The features that raise the score most, strongest first, among those a reader can make sense
+        of: not single characters, and not English function words (the model weighs those too, but
+        "from" or "her" explains nothing)."""
+        weighed = sorted(((self.file.weight(f, self.lane), f) for f in found if _telling(f)), reverse=True)
         return [(f, w) for w, f in weighed[:n] if w > 0]
 
     def evidence(self, lower: str) -> tuple[int, int]:
