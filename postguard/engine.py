@@ -28,6 +28,7 @@ from postguard.model import (
 from postguard.policy.compiler import CompiledPolicy, Exclusion, Window, word_automaton
 from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
+from postguard.statistical import features
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
@@ -192,7 +193,25 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                 if matcher.validator:
                     why += f" and passes the {VALIDATOR_NAMES.get(matcher.validator, matcher.validator)} check"
                 hits.append(Hit(ri, mi, si, start, end, why))
+        models = compiled.model_matchers(prep.segment.kind, _segment_langs(prep))
+        if models:
+            hits.extend(_statistical_hits(models, si, lower))
     return hits
+
+
+def _statistical_hits(models: Sequence[tuple[int, int, Any, float]], si: int, lower: str) -> Iterator[Hit]:
+    """A hit on the whole segment for each model whose probability reaches its threshold (the evidence
+    narrows to one sentence later, only for the findings that are reported)."""
+    found = features(lower)
+    logits_of: dict[int, tuple[float, ...]] = {}  # per model file: every model's score, computed together
+    for ri, mi, model, threshold in models:
+        logits = logits_of.get(id(model.file))
+        if logits is None:
+            logits = logits_of[id(model.file)] = model.file.logits(found)
+        probability = model.probability(logits)
+        if probability >= threshold:
+            yield Hit(ri, mi, si, 0, len(lower),
+                      f"statistical check: probability {probability:.2f} (threshold {threshold:.2f})")
 
 
 def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit | None:
@@ -363,20 +382,26 @@ def scan_segments(
             if first_found(unless_ids) is not None:
                 extra = None
             else:
-                label = rule.unless_label or "the exception this rule allows"
+                label = rule.unless_label or "exception this rule allows"
                 extra += f"; no {label} found in the post"
         verdict[ri] = extra
         return extra
 
     findings: list[Finding] = []
     signals: list[Finding] = []
+    statistical: list[tuple[Hit, str]] = []
     for hit in hits:
         extra = post_check(hit.rule_index)
         if extra is None:
             continue
+        if hit.rule_index in compiled.statistical_rules:
+            statistical.append((hit, extra))
+            continue
         rule = compiled.rules[hit.rule_index]
         f = _finding(rule, preps[hit.segment_index], hit.start, hit.end, hit.why + extra, lang)
         (findings if rule.report else signals).append(f)
+    if statistical:
+        _add_statistical_findings(compiled, statistical, preps, lang, findings, signals)
 
     for ri in compiled.combinations:
         rule = compiled.rules[ri]
@@ -387,6 +412,28 @@ def scan_segments(
                 findings.append(replace(combo, why=combo.why + extra) if extra else combo)
     findings.sort(key=_finding_order)
     return findings, signals
+
+
+def _add_statistical_findings(
+    compiled: CompiledPolicy, hits: list[tuple[Hit, str]], preps: Sequence[_Prepared], lang: str,
+    findings: list[Finding], signals: list[Finding],
+) -> None:
+    """A statistical check is there for what the written rules miss. Where a written rule of its category
+    fired in the post, its finding would only repeat that one: it becomes a signal (for `policy test`).
+    Otherwise its evidence narrows from the whole segment to the sentence that weighs most, and `why`
+    names the words that weigh most in it (worked out only here: it costs a feature pass per sentence)."""
+    covered = {f.category for f in findings}
+    for hit, extra in hits:
+        rule = compiled.rules[hit.rule_index]
+        prep = preps[hit.segment_index]
+        if rule.category in covered or not rule.report:
+            signals.append(_finding(rule, prep, hit.start, hit.end, hit.why + extra, lang))
+            continue
+        model = compiled.model_of[(hit.rule_index, hit.matcher_index)]
+        start, end = model.evidence(prep.lower)
+        words = ", ".join(f"“{f}”" for f, _w in model.strongest(features(prep.lower[start:end])))
+        why = f"{hit.why}; the words that weigh most: {words}{extra}"
+        findings.append(_finding(rule, prep, start, end, why, lang))
 
 
 def _first_post_match(matcher: Matcher, texts: list[tuple[str, str]]) -> str | None:

@@ -76,15 +76,23 @@ def test_eval_command_prints_scores_and_exits_1_below_min_f1(cli):
     assert cli("eval", str(CORPUS / "dev.zh.jsonl"), "--min-f1", "1.01").returncode == 1
 
 
-def test_eval_summary_prints_scores_without_any_post_text(cli):
-    corpus = CORPUS / "dev.zh.jsonl"
-    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+def test_eval_summary_prints_scores_without_any_post_text(cli, tmp_path):
+    # labels the packs disagree with (a compliant post labelled as a violation and the reverse), so that
+    # the full report has misses and false alarms to quote
+    posts = [
+        {"id": "zh-001", "text": "今天天气很好，下班后去公园散步，记得多喝水。", "expected": ["identifiability"]},
+        {"id": "en-001", "text": "Use my code DRJO20 for 20% off the vitamin D I take, link in bio!", "expected": []},
+        {"id": "zh-002", "text": "流感季到了，老人和儿童建议接种疫苗，有疑问请咨询社区医生。", "expected": []},
+    ]
+    corpus = tmp_path / "labels.jsonl"
+    corpus.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts), encoding="utf-8")
+    texts = [p["text"] for p in posts[:2]]
     full = cli("eval", str(corpus)).stdout.decode()
-    assert any(_first_words(t) in full for t in texts)  # the full report quotes posts
+    assert all(_first_words(t) in full for t in texts)  # the full report quotes the miss and the false alarm
     for fmt in ("text", "json"):
         out = cli("eval", str(corpus), "--summary", "--format", fmt).stdout.decode()
         assert "identifiability" in out
-        assert not any(_first_words(t) in out for t in texts)
+        assert not any(_first_words(p["text"]) in out for p in posts)
 
 
 def _first_words(text: str) -> str:

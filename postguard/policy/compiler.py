@@ -11,6 +11,7 @@ import ahocorasick
 
 from postguard.policy.model import Matcher, Policy, Rule, WordWindow
 from postguard.policy.prefilter import Clause, clause_score, required_literals
+from postguard.statistical import TextModel
 
 MAX_CLAUSES = 3  # prefilter clauses kept per regex: the first few skip the most
 
@@ -135,6 +136,13 @@ class CompiledPolicy:
     post_matchers: list[Matcher] = field(default_factory=list)
     post_checks: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
     _applicable: dict[tuple[str, tuple[str, ...]], frozenset[int]] = field(default_factory=dict)
+    # statistical checks: (rule index, matcher index, model, threshold) of every `model` matcher, and the
+    # rules that have one (their findings stand only where no other rule of their category fired)
+    models: list[tuple[int, int, TextModel, float]] = field(default_factory=list)
+    statistical_rules: frozenset[int] = frozenset()
+    model_of: dict[tuple[int, int], TextModel] = field(default_factory=dict)
+    _model_plan: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, int, TextModel, float], ...]] = field(
+        default_factory=dict)
 
     def applicable(self, kind: str, langs: tuple[str, ...]) -> frozenset[int]:
         """Indexes of the rules that read this segment kind in one of these languages."""
@@ -143,6 +151,15 @@ class CompiledPolicy:
         if found is None:
             found = self._applicable[key] = frozenset(
                 i for i, r in enumerate(self.rules) if rule_applies(r, kind, langs))
+        return found
+
+    def model_matchers(self, kind: str, langs: tuple[str, ...]) -> tuple[tuple[int, int, TextModel, float], ...]:
+        """The statistical checks that read this segment kind in one of these languages."""
+        key = (kind, langs)
+        found = self._model_plan.get(key)
+        if found is None:
+            found = self._model_plan[key] = tuple(
+                m for m in self.models if rule_applies(self.rules[m[0]], kind, langs))
         return found
 
     def regex_matchers(self, kind: str, langs: tuple[str, ...]) -> RegexPlan:
@@ -249,4 +266,23 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         for ri, r in enumerate(policy.rules) for mi, m in enumerate(r.matchers) if m.require or m.exclude
     }
     compiled.context = [(tuple(_window(w) for w in r.require), _exclusion(r.exclude)) for r in policy.rules]
+    compiled.models = [(ri, mi, *_text_model(r, m)) for ri, r in enumerate(policy.rules)
+                       for mi, m in enumerate(r.matchers) if m.kind == "model"]
+    compiled.statistical_rules = frozenset(ri for ri, _mi, _m, _t in compiled.models)
+    compiled.model_of = {(ri, mi): m for ri, mi, m, _t in compiled.models}
     return compiled
+
+
+def _text_model(rule: Rule, matcher: Matcher) -> tuple[TextModel, float]:
+    """The model a `model` matcher names, and its threshold (the matcher's own, else the file's)."""
+    from postguard.policy.loader import PolicyError
+    from postguard.statistical import ModelError, load_models
+
+    try:
+        model = load_models(matcher.source).get(matcher.model)
+    except ModelError as exc:
+        raise PolicyError(rule.source, None, rule.id, f"{matcher.source}: {exc}") from None
+    if model is None:
+        raise PolicyError(rule.source, None, rule.id, f"{matcher.source} has no model {matcher.model!r}; "
+                                                      "regenerate it with tools/train_model.py")
+    return model, matcher.threshold or model.threshold

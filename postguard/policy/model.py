@@ -42,9 +42,10 @@ def compiled_regex(source: str, flags: int) -> Any:
 
 @dataclass(frozen=True)
 class Matcher:
-    """One way a rule can match: a regular expression or a keyword list, optionally validated."""
+    """One way a rule can match: a regular expression or a keyword list, optionally validated, or a
+    statistical model (postguard.statistical) read from a model file."""
 
-    kind: str  # "regex" | "keywords"
+    kind: str  # "regex" | "keywords" | "model"
     flags: int = 0  # regex flags
     source: str = ""  # the pattern as written, or "keywords"
     keywords: tuple[str, ...] = ()
@@ -60,6 +61,10 @@ class Matcher:
     # context windows of this matcher alone, checked besides the rule's own
     require: tuple[WordWindow, ...] = ()
     exclude: tuple[WordWindow, ...] = ()
+    # kind "model": `source` is the model file (absolute path), `model` the model's name in it, and
+    # `threshold` the probability it must reach (0: the threshold the file recommends)
+    model: str = ""
+    threshold: float = 0.0
 
     @cached_property  # kept on the instance: the engine asks for it once per segment
     def pattern(self) -> Any:

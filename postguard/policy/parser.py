@@ -40,7 +40,9 @@ RULE_KEYS = {
     "context", "unless", "unless_label", "requires", "combine", "tags", "report", "fix", "tests",
     "description",
 }
-MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case", "trigger", "min_digits", "context"}
+MATCHER_KEYS = {"regex", "keywords", "validator", "group", "case", "trigger", "min_digits", "context", "model",
+                "threshold"}
+MODEL_KEYS = {"model", "threshold", "context"}
 WINDOW_KEYS = {"words", "regex", "window", "before", "after", "within", "outside_match"}
 SENTENCE_REACH = 400  # `within: sentence` without a window: as far as the sentence goes, within reason
 COMBINE_KEYS = {"tags", "min", "with"}
@@ -176,8 +178,12 @@ def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher
         flags = _compile_regex(ctx, node, source, True)[1]
         return Matcher("regex", flags, source, required=required_literals(source, flags))
     fields = _mapping(ctx, node, MATCHER_KEYS, "a matcher")
+    if "model" in fields:
+        return _model_matcher(ctx, node, fields, lists)
+    if "threshold" in fields:
+        raise ctx.fail(fields["threshold"], "`threshold` applies to `model` matchers only")
     if ("regex" in fields) == ("keywords" in fields):
-        raise ctx.fail(node, "a matcher needs exactly one of `regex` or `keywords`")
+        raise ctx.fail(node, "a matcher needs exactly one of `regex`, `keywords` or `model`")
     validator = None
     if "validator" in fields:
         validator = _str(ctx, fields["validator"], "validator")
@@ -223,6 +229,35 @@ def _matcher(ctx: _Ctx, node: yaml.Node, lists: dict[str, list[str]]) -> Matcher
     require, exclude = _context(ctx, fields["context"], lists) if "context" in fields else ((), ())
     return Matcher("regex", flags, source, (), validator, group, triggers, min_digits,
                    required_literals(source, flags), require, exclude)
+
+
+def _model_matcher(ctx: _Ctx, node: yaml.Node, fields: dict[str, yaml.Node], lists: dict[str, list[str]]) -> Matcher:
+    """`model: FILE#NAME` (FILE relative to the pack), optionally `threshold: 0..1` and `context`."""
+    from postguard.statistical import ModelError, load_models
+
+    for key in fields:
+        if key not in MODEL_KEYS:
+            raise ctx.fail(fields[key], f"`{key}` does not apply to a `model` matcher "
+                                        f"(it takes {', '.join(sorted(MODEL_KEYS))})")
+    spec = _str(ctx, fields["model"], "model")
+    file, _, name = spec.partition("#")
+    if not file or not name:
+        raise ctx.fail(fields["model"], "write `model: FILE#NAME`, e.g. models/statistical.json#unprofessional")
+    path = (Path(ctx.path).resolve().parent / file).resolve()
+    try:
+        models = load_models(str(path))
+    except ModelError as exc:
+        raise ctx.fail(fields["model"], f"{file}: {exc}") from None
+    if name not in models:
+        raise ctx.fail(fields["model"], f"{file} has no model {name!r} (it has {', '.join(sorted(models))})")
+    threshold = 0.0
+    if "threshold" in fields:
+        raw = _plain(fields["threshold"])
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0 < raw < 1:
+            raise ctx.fail(fields["threshold"], "threshold must be a number between 0 and 1, e.g. 0.8")
+        threshold = float(raw)
+    require, exclude = _context(ctx, fields["context"], lists) if "context" in fields else ((), ())
+    return Matcher("model", 0, str(path), require=require, exclude=exclude, model=name, threshold=threshold)
 
 
 def _context(

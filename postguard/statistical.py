@@ -1,0 +1,166 @@
+"""Statistical checks: a linear model per category over the words of a post, kept as data beside the packs.
+
+The hand-written rules are precise but each covers the wordings its author thought of; on posts nobody
+on the team had read they miss a fifth to a quarter of the violations. A logistic-regression model over
+words (English words and word pairs, Chinese characters and character pairs) catches many of those, and
+it is cheap: about a hundred features per post, each one dictionary lookup per category.
+
+The model is data (`policies/models/*.json`, written by tools/train_model.py), used by a `model` matcher
+in a pack, so it is reviewed, switched off and re-weighted like any rule. Its findings name the sentence
+that weighs most and the words that weigh most in it, so a reader can see why.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+# Features of lower-cased, normalised text (the engine's `lower`). Chinese has no spaces, so characters
+# and character pairs stand in for words; Latin text gives words and adjacent word pairs; every character
+# (emoji, #, @, ➕ too) is a feature of its own. All are found by C code: the set of characters, and
+# regex scans (the stdlib's `re` is the faster of the two where it suffices).
+_HAN_PAIR = regex.compile(r"\p{Han}{2}")
+_WORDS = re.compile(r"[a-z][a-z0-9']*|\d+")
+_WORD_PAIRS = re.compile(r"([a-z][a-z0-9']*|\d+)[ \t]+(?=([a-z][a-z0-9']*|\d+))")
+# a sentence, for choosing the evidence: up to a Chinese or English stop or a line break
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
+
+
+def features(lower: str) -> set[str]:
+    """The distinct features of a text (the same function trains the model and scores posts)."""
+    found = set(lower)
+    found.update(_HAN_PAIR.findall(lower, overlapped=True))
+    found.update(_WORDS.findall(lower))
+    found.update(map(" ".join, _WORD_PAIRS.findall(lower)))
+    return found
+
+
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "if", "of", "in", "on", "at", "to", "for", "from", "by", "with", "as",
+    "is", "are", "was", "were", "be", "been", "am", "i", "me", "my", "we", "us", "our", "you", "your", "he",
+    "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these", "those", "there",
+    "here", "so", "not", "no", "do", "does", "did", "have", "has", "had", "will", "would", "can", "could",
+    "just", "very", "too", "also", "then", "than", "up", "out", "about", "into", "over", "what", "who", "when",
+    "how", "all", "any", "some", "one",
+})
+
+
+def _telling(feature: str) -> bool:
+    return len(feature) > 1 and not all(w in _FUNCTION_WORDS for w in feature.split())
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used; str() says what is wrong."""
+
+
+# The weights of all the models in one file are packed into one integer per feature, one 32-bit lane per
+# model, each weight in thousandths plus an offset that keeps the lane positive. Summing a post's ~250
+# features is then one C-level sum of integers instead of five sums over five weight lists, which was
+# most of the check's cost (the lists' floats are scattered in memory). A lane holds a sum of up to
+# 2**32 / 2**15 = 131,072 features; the rounding moves a post's score by about 0.001.
+SCALE = 1000
+OFFSET = 1 << 14  # weights are kept within ±16
+LANE = 32
+_LANE_MASK = (1 << LANE) - 1
+
+
+@dataclass(frozen=True, eq=False)
+class ModelFile:
+    """The models of one file: names, biases, recommended thresholds, and the packed weights."""
+
+    names: tuple[str, ...]
+    biases: tuple[float, ...]
+    thresholds: tuple[float, ...]
+    packed: dict[str, int]  # feature -> every model's weight, one lane each
+
+    def logits(self, found: set[str]) -> tuple[float, ...]:
+        """bias + the sum of the weights of the features present, for every model of the file."""
+        values = list(filter(None, map(self.packed.get, found)))
+        total, offset = sum(values), len(values) * OFFSET
+        return tuple(bias + (((total >> (LANE * k)) & _LANE_MASK) - offset) / SCALE
+                     for k, bias in enumerate(self.biases))
+
+    def weight(self, feature: str, k: int) -> float:
+        value = self.packed.get(feature)
+        return 0.0 if value is None else (((value >> (LANE * k)) & _LANE_MASK) - OFFSET) / SCALE
+
+
+@dataclass(frozen=True, eq=False)
+class TextModel:
+    """One category's model: P(violation) = sigmoid(bias + sum of the weights of the features present)."""
+
+    name: str  # the category it was trained for
+    file: ModelFile
+    lane: int  # its position in the file
+    threshold: float  # recommended by training: the lowest with the precision target met out of fold
+
+    def probability(self, logits: tuple[float, ...]) -> float:
+        z = logits[self.lane]
+        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+
+    def strongest(self, found: set[str], n: int = 3) -> list[tuple[str, float]]:
+        """The features that raise the score most, strongest first, among those a reader can make sense
+        of: not single characters, and not English function words (the model weighs those too, but
+        "from" or "her" explains nothing)."""
+        weighed = sorted(((self.file.weight(f, self.lane), f) for f in found if _telling(f)), reverse=True)
+        return [(f, w) for w, f in weighed[:n] if w > 0]
+
+    def evidence(self, lower: str) -> tuple[int, int]:
+        """The span of the sentence whose features weigh most for this category (the whole text if none)."""
+        best, span = 0.0, (0, len(lower))
+        for m in _SENTENCE.finditer(lower):
+            weight = sum(w for w in (self.file.weight(f, self.lane) for f in features(m.group())) if w > 0)
+            if weight > best:
+                best, span = weight, m.span()
+        start, end = span
+        while start < end and lower[start].isspace():  # evidence without surrounding blanks
+            start += 1
+        while end > start and lower[end - 1].isspace():
+            end -= 1
+        return start, end
+
+
+@lru_cache(maxsize=16)
+def load_models(path: str) -> dict[str, TextModel]:
+    """The models in one model file, by name (its packed form comes from the policy cache when the file
+    and the code are unchanged: decoding the JSON costs ~80 ms, the pickle ~5). Raises ModelError."""
+    from postguard.policy.loader import cached
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read model file: {exc.strerror}") from None
+    file = cached(path, data, lambda: _model_file(data))
+    return {name: TextModel(name, file, k, file.thresholds[k]) for k, name in enumerate(file.names)}
+
+
+def _model_file(data: bytes) -> ModelFile:
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"not a JSON model file ({exc}); regenerate it with tools/train_model.py") from None
+    try:
+        vocabulary = content["features"]
+        models = content["models"]
+        lanes = []
+        for k, (name, m) in enumerate(models.items()):
+            if len(m["weights"]) != len(vocabulary):
+                raise ModelError(f"model {name!r} has {len(m['weights'])} weights for {len(vocabulary)} features; "
+                                 "regenerate it with tools/train_model.py")
+            if any(abs(w) >= OFFSET / SCALE for w in m["weights"]):
+                raise ModelError(f"model {name!r} has a weight beyond ±{OFFSET // SCALE}; retrain it with "
+                                 "stronger regularisation")
+            lanes.append([(round(w * SCALE) + OFFSET) << (LANE * k) for w in m["weights"]])
+        return ModelFile(tuple(models), tuple(float(m["bias"]) for m in models.values()),
+                         tuple(float(m["threshold"]) for m in models.values()),
+                         dict(zip(vocabulary, map(sum, zip(*lanes, strict=True)), strict=True)) if lanes else {})
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise ModelError(f"model file lacks or mangles {exc}; regenerate it with tools/train_model.py") from None
