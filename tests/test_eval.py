@@ -27,12 +27,20 @@ EXTRA_FLOORS = {category: {"all": 0.98, "zh": 0.98, "en": 0.96} for category in 
 BLIND_FLOORS = {category: {"all": 0.98, "zh": 0.98, "en": 0.98} for category in CATEGORIES}
 BLIND_FLOORS["identifiability"] = {"all": 0.95, "zh": 0.98, "en": 0.92}
 
+# dev.blind15/16 and holdout: nobody studied them and the statistical checks were not trained on them, so
+# these floors (what the packs scored on them, less 0.02) guard generalisation itself. Never tune on them.
+UNSEEN_FLOORS = {
+    "identifiability": {"all": 0.89}, "unprofessional": {"all": 0.87}, "conflict_of_interest": {"all": 0.91},
+    "diagnostic_advice": {"all": 0.95}, "advertising_claims": {"all": 0.89},
+}
+
 # corpus group -> (files, floors); dev.extra and dev.breadth were written later, to teach breadth.
-# dev.blind11/12 and holdout have no floor: they measure posts nobody studied.
+# dev.blind11-14 have no floor: the statistical checks are trained on them.
 GROUPS = {
     "dev": (["dev.zh.jsonl", "dev.en.jsonl"], DEV_FLOORS),
     "breadth": (["dev.extra.jsonl", "dev.breadth.jsonl"], EXTRA_FLOORS),
     "blind": ([f"dev.blind{n}.jsonl" for n in range(3, 11)], BLIND_FLOORS),
+    "unseen": (["dev.blind15.jsonl", "dev.blind16.jsonl", "holdout.jsonl"], UNSEEN_FLOORS),
 }
 
 
