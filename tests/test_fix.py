@@ -125,7 +125,11 @@ def test_fixed_text_has_no_identifiability_findings_left(policy, builtin_policy)
         if not any(f.category == "identifiability" for f in before.findings):
             continue  # the built-in packs are still being written
         after = scan_post(fix_result(before, pol).text, pol)
-        assert [f.rule for f in after.findings if f.category == "identifiability"] == []
+        # the statistical check may still find the text reads like a case report: it suggests a reread
+        # and changes nothing, so it is not an identifier left behind
+        left = [f for f in after.findings if f.category == "identifiability"]
+        assert [f.rule for f in left if not f.rule.endswith("-statistical")] == []
+        assert all(f.fix == {"action": "suggest", "suggestion": f.advices} for f in left)
 
 
 def test_a_second_pass_fixes_what_a_replacement_exposed(policy, tmp_path):
