@@ -169,3 +169,10 @@ def test_switching_the_statistical_checks_off_by_id_leaves_the_written_rules():
     text = "这款护眼仪我女儿用了半年，近视没再涨，想要同款的姐妹看我置顶。"  # only the statistical check catches it
     assert [f.rule for f in scan(load_policy(), text)[0]] == ["coi-statistical"]
     assert scan(policy, text)[0] == []
+
+
+def test_the_corpora_that_measure_the_checks_were_never_trained_on():
+    repo = Path(__file__).parent.parent
+    trained_on = set(json.loads((repo / "policies/models/statistical.json").read_text("utf-8"))["trained_on"])
+    assert trained_on and all((repo / "fixtures/corpus" / f"{name}.jsonl").is_file() for name in trained_on)
+    assert not trained_on & {"dev.blind15", "dev.blind16", "holdout"}  # the test_eval UNSEEN floors rely on it
