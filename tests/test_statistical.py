@@ -167,7 +167,8 @@ def test_switching_the_statistical_checks_off_by_id_leaves_the_written_rules():
     policy = load_policy(disabled=ids)
     assert not any(m.kind == "model" for r in policy.rules for m in r.matchers)
     text = "这款护眼仪我女儿用了半年，近视没再涨，想要同款的姐妹看我置顶。"  # only the statistical check catches it
-    assert [f.rule for f in scan(load_policy(), text)[0]] == ["coi-statistical"]
+    found = [f.rule for f in scan(load_policy(), text)[0]]
+    assert "coi-statistical" in found and all(r.endswith("-statistical") for r in found)
     assert scan(policy, text)[0] == []
 
 
