@@ -67,11 +67,22 @@ class _Prepared:
     langs: tuple[str, ...]
     sentence_ends: list[int] | None = None  # where sentences end, found on first use
 
-    def sentence_of(self, start: int, end: int) -> tuple[int, int]:
-        """The span of the sentence(s) holding [start, end): between the nearest ends of sentence."""
+    def _ends(self) -> list[int]:
         if self.sentence_ends is None:
             self.sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.norm.text)]
-        ends = self.sentence_ends
+        return self.sentence_ends
+
+    def sentences(self) -> Iterator[tuple[int, int]]:
+        """The spans of the segment's sentences, each with its closing punctuation."""
+        lo = 0
+        for hi in (*self._ends(), len(self.norm.text)):
+            if hi > lo:
+                yield lo, hi
+            lo = hi
+
+    def sentence_of(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the sentence(s) holding [start, end): between the nearest ends of sentence."""
+        ends = self._ends()
         i = bisect_right(ends, start)
         lo = ends[i - 1] if i else 0
         j = bisect_left(ends, end)
@@ -430,8 +441,8 @@ def _add_statistical_findings(
             signals.append(_finding(rule, prep, hit.start, hit.end, hit.why + extra, lang))
             continue
         model = compiled.model_of[(hit.rule_index, hit.matcher_index)]
-        start, end = model.evidence(prep.lower)
-        words = ", ".join(f"“{f}”" for f, _w in model.strongest(features(prep.lower[start:end])))
+        start, end, found = model.evidence(prep.lower, prep.sentences())
+        words = ", ".join(f"“{f}”" for f, _w in model.strongest(found))
         why = f"{hit.why}; the words that weigh most: {words}{extra}"
         findings.append(_finding(rule, prep, start, end, why, lang))
 

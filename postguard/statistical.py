@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,8 +29,6 @@ import regex
 _HAN_PAIR = regex.compile(r"\p{Han}{2}")
 _WORDS = re.compile(r"[a-z][a-z0-9']*|\d+")
 _WORD_PAIRS = re.compile(r"([a-z][a-z0-9']*|\d+)[ \t]+(?=([a-z][a-z0-9']*|\d+))")
-# a sentence, for choosing the evidence: up to a Chinese or English stop or a line break
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 
 
 def features(lower: str) -> set[str]:
@@ -111,19 +110,22 @@ class TextModel:
         weighed = sorted(((self.file.weight(f, self.lane), f) for f in found if _telling(f)), reverse=True)
         return [(f, w) for w, f in weighed[:n] if w > 0]
 
-    def evidence(self, lower: str) -> tuple[int, int]:
-        """The span of the sentence whose features weigh most for this category (the whole text if none)."""
-        best, span = 0.0, (0, len(lower))
-        for m in _SENTENCE.finditer(lower):
-            weight = sum(w for w in (self.file.weight(f, self.lane) for f in features(m.group())) if w > 0)
+    def evidence(self, lower: str, sentences: Iterable[tuple[int, int]]) -> tuple[int, int, set[str]]:
+        """Of the sentences (spans of `lower`, as the engine splits them), the one whose features weigh
+        most for this category (the whole text if none weighs), without surrounding blanks, and its
+        features."""
+        best, span, best_found = 0.0, (0, len(lower)), set()
+        for start, end in sentences:
+            found = features(lower[start:end])
+            weight = sum(w for w in (self.file.weight(f, self.lane) for f in found) if w > 0)
             if weight > best:
-                best, span = weight, m.span()
+                best, span, best_found = weight, (start, end), found
         start, end = span
-        while start < end and lower[start].isspace():  # evidence without surrounding blanks
+        while start < end and lower[start].isspace():
             start += 1
         while end > start and lower[end - 1].isspace():
             end -= 1
-        return start, end
+        return start, end, best_found or features(lower)
 
 
 @lru_cache(maxsize=16)
