@@ -226,8 +226,7 @@ def _statistical_hits(models: Sequence[tuple[int, int, Any, float]], si: int, lo
 
 
 def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit | None:
-    own = compiled.matcher_context.get((hit.rule_index, hit.matcher_index)) if compiled.matcher_context else None
-    require, exclusion = own if own is not None else compiled.context[hit.rule_index]
+    require, exclusion = compiled.context(hit.rule_index, hit.matcher_index)
     if not require and exclusion is None:
         return hit
     reasons = [hit.why]

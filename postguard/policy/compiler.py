@@ -86,6 +86,7 @@ def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
                      separate)
 
 
+Context = tuple[tuple[Window, ...], Exclusion | None]
 PlanEntry = tuple[int, int, Matcher, frozenset[int]]  # rule index, matcher index, matcher, clause ids
 
 
@@ -126,11 +127,10 @@ class CompiledPolicy:
     combinations: list[int] = field(default_factory=list)
     has_keywords: bool = False
     has_literals: bool = False
-    # per rule: its require windows and its exclusions
-    context: list[tuple[tuple[Window, ...], Exclusion | None]] = field(default_factory=list)
-    # (rule index, matcher index) -> the same, for a matcher with a context of its own (the rule's and its own)
-    matcher_context: dict[tuple[int, int], tuple[tuple[Window, ...], Exclusion | None]] = field(
-        default_factory=dict)
+    # (rule index, matcher index) -> its require windows and its exclusions (the rule's and the matcher's
+    # own), built on first use: one short check needs the context of a handful of rules, not of all
+    _context: dict[tuple[int, int], Context] = field(default_factory=dict)
+    _rule_context: dict[int, Context] = field(default_factory=dict)
     # post-level matchers (`unless`, `requires`), each distinct one once: many rules share a disclosure
     # list, and a post needs it looked for only once. Per rule: (requires ids, unless ids) into this list.
     post_matchers: list[Matcher] = field(default_factory=list)
@@ -151,6 +151,23 @@ class CompiledPolicy:
         if found is None:
             found = self._applicable[key] = frozenset(
                 i for i, r in enumerate(self.rules) if rule_applies(r, kind, langs))
+        return found
+
+    def context(self, ri: int, mi: int) -> Context:
+        """The require windows and the exclusion a hit of this rule's matcher is checked against."""
+        key = (ri, mi)
+        found = self._context.get(key)
+        if found is None:
+            rule = self.rules[ri]
+            m = rule.matchers[mi]
+            if m.require or m.exclude:
+                found = (tuple(_window(w) for w in rule.require + m.require), _exclusion(rule.exclude + m.exclude))
+            else:
+                found = self._rule_context.get(ri)
+                if found is None:
+                    found = self._rule_context[ri] = (tuple(_window(w) for w in rule.require),
+                                                      _exclusion(rule.exclude))
+            self._context[key] = found
         return found
 
     def model_matchers(self, kind: str, langs: tuple[str, ...]) -> tuple[tuple[int, int, TextModel, float], ...]:
@@ -200,6 +217,8 @@ def prefilter_clauses(matcher: Matcher, rule: Rule | None = None) -> tuple[Claus
     the matcher (a hit without one of them in the segment is dropped anyway), the most selective first.
     Even a clause of single letters or punctuation is worth keeping when there is nothing better:
     finding literals is cheap."""
+    if matcher.prefilter is not None and rule is not None:
+        return matcher.prefilter  # ranked when the pack was parsed
     derived = matcher.required
     clauses = set(derived if derived is not None else required_literals(matcher.source, matcher.flags))
     if matcher.triggers:
@@ -261,11 +280,6 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
 
     compiled.post_checks = [(post_ids(r.post_require), post_ids(r.unless)) for r in policy.rules]
     compiled.post_matchers = list(distinct)
-    compiled.matcher_context = {
-        (ri, mi): (tuple(_window(w) for w in r.require + m.require), _exclusion(r.exclude + m.exclude))
-        for ri, r in enumerate(policy.rules) for mi, m in enumerate(r.matchers) if m.require or m.exclude
-    }
-    compiled.context = [(tuple(_window(w) for w in r.require), _exclusion(r.exclude)) for r in policy.rules]
     compiled.models = [(ri, mi, *_text_model(r, m)) for ri, r in enumerate(policy.rules)
                        for mi, m in enumerate(r.matchers) if m.kind == "model"]
     compiled.statistical_rules = frozenset(ri for ri, _mi, _m, _t in compiled.models)

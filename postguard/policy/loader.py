@@ -37,7 +37,7 @@ def _cache_file(shown: str, data: bytes) -> Path | None:
         import platformdirs
 
         here = Path(__file__).resolve().parent
-        code = [here / "loader.py", here / "parser.py", here / "model.py", here / "prefilter.py",
+        code = [here / "loader.py", here / "parser.py", here / "model.py", here / "prefilter.py", here / "compiler.py",
                 here.parent / "text.py", here.parent / "statistical.py", here.parent / "data" / "t2s.txt"]
         stamp = "|".join(f"{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in code)
     except (ImportError, OSError):

@@ -65,6 +65,9 @@ class Matcher:
     # `threshold` the probability it must reach (0: the threshold the file recommends)
     model: str = ""
     threshold: float = 0.0
+    # the clauses the compiler keeps, ranked (postguard.policy.compiler.prefilter_clauses): they depend on the
+    # rule's context too, so they are set once the rule is parsed and cached with it; None: not ranked yet
+    prefilter: tuple[frozenset[str], ...] | None = None
 
     @cached_property  # kept on the instance: the engine asks for it once per segment
     def pattern(self) -> Any:

@@ -7,6 +7,7 @@ The format is documented in docs/policies.md.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import regex
 import yaml
 
 from postguard.model import CATEGORIES, LANGUAGES, SEGMENT_KINDS, SEVERITIES, Reference
+from postguard.policy.compiler import prefilter_clauses
 from postguard.policy.loader import PolicyError
 from postguard.policy.model import (
     Combination,
@@ -428,7 +430,7 @@ def _rule(
             tuple(_str_list(ctx, cf["with"], "combine.with")) if "with" in cf else (),
         )
     require, exclude = _context(ctx, fields["context"], lists) if "context" in fields else ((), ())
-    return Rule(
+    rule = Rule(
         id=rule_id,
         category=category,
         severity=severity,
@@ -454,6 +456,9 @@ def _rule(
         source=f"{ctx.path}:{node.start_mark.line + 1}",
         description=_str(ctx, fields["description"], "description") if "description" in fields else "",
     )
+    # rank the prefilter clauses now, so that the parsed-pack cache spares every later start-up the work
+    return replace(rule, matchers=tuple(replace(m, prefilter=prefilter_clauses(m, rule)) if m.kind == "regex" else m
+                                        for m in rule.matchers))
 
 
 def parse_pack(shown: str, data: bytes) -> tuple[PackInfo, list[Rule]]:
