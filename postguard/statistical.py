@@ -128,10 +128,19 @@ class TextModel:
         return start, end, best_found or features(lower)
 
 
-@lru_cache(maxsize=16)
 def load_models(path: str) -> dict[str, TextModel]:
     """The models in one model file, by name (its packed form comes from the policy cache when the file
     and the code are unchanged: decoding the JSON costs ~80 ms, the pickle ~5). Raises ModelError."""
+    try:
+        stat = Path(path).stat()
+    except OSError as exc:
+        raise ModelError(f"cannot read model file: {exc.strerror}") from None
+    return _load_models(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load_models(path: str, _mtime_ns: int, _size: int) -> dict[str, TextModel]:
+    """load_models, once per version of the file: a file rewritten while the process runs is read again."""
     from postguard.policy.loader import cached
 
     try:
