@@ -43,7 +43,8 @@ _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 VALIDATOR_NAMES = {
     "gb11643": "resident ID (GB 11643 checksum and birth date)", "luhn": "Luhn checksum",
     "cn_mobile": "China mobile number", "cn_landline": "China landline", "nanp_phone": "North American number",
-    "uk_phone": "UK number", "phone": "phone number", "age_90_plus": "age 90 or over",
+    "uk_phone": "UK number", "in_mobile": "Indian mobile number", "phone": "phone number",
+    "age_90_plus": "age 90 or over",
 }
 SEVERITY_WEIGHT = {"low": 15, "medium": 35, "high": 60, "critical": 90}
 

@@ -105,9 +105,21 @@ def uk_phone(text: str) -> bool:
     return d[1] in "123" and len(set(d[1:])) > 1
 
 
+def in_mobile(text: str) -> bool:
+    """Indian mobile number: 10 digits starting 6-9, after an optional +91 / 0091 / 0 prefix."""
+    d = _digits(text)
+    if len(d) == 12 and d.startswith("91"):
+        d = d[2:]
+    elif len(d) == 14 and d.startswith("0091"):
+        d = d[4:]
+    elif len(d) == 11 and d.startswith("0"):
+        d = d[1:]
+    return len(d) == 10 and d[0] in "6789" and len(set(d)) > 2
+
+
 def phone(text: str) -> bool:
-    """Any phone number postguard knows: China mobile or landline, North American, UK."""
-    return cn_mobile(text) or nanp_phone(text) or uk_phone(text) or cn_landline(text)
+    """Any phone number postguard knows: China mobile or landline, North American, UK, Indian mobile."""
+    return cn_mobile(text) or nanp_phone(text) or uk_phone(text) or cn_landline(text) or in_mobile(text)
 
 
 def age_90_plus(text: str) -> bool:
@@ -123,6 +135,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "cn_landline": cn_landline,
     "nanp_phone": nanp_phone,
     "uk_phone": uk_phone,
+    "in_mobile": in_mobile,
     "phone": phone,
     "age_90_plus": age_90_plus,
 }

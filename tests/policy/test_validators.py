@@ -5,6 +5,7 @@ from postguard.policy.validators import (
     age_90_plus,
     cn_mobile,
     gb11643,
+    in_mobile,
     luhn,
     nanp_phone,
     uk_phone,
@@ -46,9 +47,14 @@ def test_uk_numbers():
     assert not uk_phone("09700 900123")
 
 
+def test_indian_mobile_numbers():
+    assert in_mobile("98450 31762") and in_mobile("+91 98450 31762") and in_mobile("098450 31762")
+    assert not in_mobile("58450 31762") and not in_mobile("9845031") and not in_mobile("9999999999")
+
+
 def test_age_90_plus():
     assert age_90_plus("93岁") and not age_90_plus("89 y/o")
 
 
 def test_every_validator_is_registered_by_name():
-    assert {"gb11643", "luhn", "cn_mobile", "nanp_phone", "uk_phone", "phone"} <= set(VALIDATORS)
+    assert {"gb11643", "luhn", "cn_mobile", "nanp_phone", "uk_phone", "in_mobile", "phone"} <= set(VALIDATORS)
