@@ -30,7 +30,7 @@ BLIND_FLOORS["identifiability"] = {"all": 0.95, "zh": 0.98, "en": 0.92}
 # dev.blind15/16 and holdout: nobody studied them and the statistical checks were not trained on them, so
 # these floors (what the packs scored on them, less 0.02) guard generalisation itself. Never tune on them.
 UNSEEN_FLOORS = {
-    "identifiability": {"all": 0.92}, "unprofessional": {"all": 0.93}, "conflict_of_interest": {"all": 0.95},
+    "identifiability": {"all": 0.93}, "unprofessional": {"all": 0.93}, "conflict_of_interest": {"all": 0.96},
     "diagnostic_advice": {"all": 0.97}, "advertising_claims": {"all": 0.92},
 }
 
