@@ -42,7 +42,7 @@ from postguard.text import lower_for_keywords, normalise  # noqa: E402
 
 CORPUS = REPO / "fixtures" / "corpus"
 OUT = REPO / "policies" / "models" / "statistical.json"
-TRAIN = ["dev.zh", "dev.en", "dev.extra", "dev.breadth"] + [f"dev.blind{n}" for n in (*range(3, 15), *range(17, 87))]
+TRAIN = ["dev.zh", "dev.en", "dev.extra", "dev.breadth"] + [f"dev.blind{n}" for n in (*range(3, 15), *range(17, 94))]
 # training corpora that no rule writer read (each was scored once as unseen before it joined training)
 RULES_UNSEEN = [f"dev.blind{n}" for n in range(17, 31)]
 UNSEEN = {"dev.blind15+16": ["dev.blind15", "dev.blind16"], "holdout": ["holdout"]}
