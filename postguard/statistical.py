@@ -97,7 +97,7 @@ class TextModel:
     name: str  # the category it was trained for
     file: ModelFile
     lane: int  # its position in the file
-    threshold: float  # recommended by training: the lowest with the precision target met out of fold
+    threshold: float  # recommended by training (tools/train_model.py says how it is chosen)
 
     def probability(self, logits: tuple[float, ...]) -> float:
         z = logits[self.lane]

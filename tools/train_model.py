@@ -84,9 +84,9 @@ def rule_outcomes(posts: list[dict]) -> tuple[dict[str, np.ndarray], dict[str, n
     from postguard.policy.loader import load_policy
 
     full = load_policy()
-    statistical = {r.category: i for i, r in enumerate(full.rules) if any(m.kind == "model" for m in r.matchers)}
-    written = load_policy(disabled=[full.rules[i].id for i in statistical.values()])
     compiled = full.compiled
+    statistical = {compiled.rules[ri].category: ri for ri in compiled.statistical_rules}
+    written = load_policy(disabled=[compiled.rules[ri].id for ri in compiled.statistical_rules])
     fired = {c: np.zeros(len(posts), bool) for c in CATEGORIES}
     allowed = {c: np.zeros(len(posts), bool) for c in CATEGORIES}
     for n, post in enumerate(posts):
@@ -154,8 +154,7 @@ def evaluate() -> None:
     from postguard.policy.loader import load_policy
 
     full = load_policy()
-    statistical = [r.id for r in full.rules if any(m.kind == "model" for m in r.matchers)]
-    written = load_policy(disabled=statistical)
+    written = load_policy(disabled=[full.compiled.rules[ri].id for ri in full.compiled.statistical_rules])
     for label, names in UNSEEN.items():
         test = read(names)
         alone, both = evaluate_policy(written, test), evaluate_policy(full, test)
