@@ -28,7 +28,6 @@ from postguard.model import (
 from postguard.policy.compiler import CompiledPolicy, Exclusion, Window, word_automaton
 from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
-from postguard.statistical import features
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
@@ -214,12 +213,11 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
 def _statistical_hits(models: Sequence[tuple[int, int, Any, float]], si: int, lower: str) -> Iterator[Hit]:
     """A hit on the whole segment for each model whose probability reaches its threshold (the evidence
     narrows to one sentence later, only for the findings that are reported)."""
-    found = features(lower)
     logits_of: dict[int, tuple[float, ...]] = {}  # per model file: every model's score, computed together
     for ri, mi, model, threshold in models:
         logits = logits_of.get(id(model.file))
         if logits is None:
-            logits = logits_of[id(model.file)] = model.file.logits(found)
+            logits = logits_of[id(model.file)] = model.file.text_logits(lower)
         probability = model.probability(logits)
         if probability >= threshold:
             yield Hit(ri, mi, si, 0, len(lower),

@@ -15,12 +15,19 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import regex
+
+try:
+    from postguard._native import FeatureTable
+except ImportError:  # built without a C compiler: the Python path gives the same scores, slower
+    FeatureTable = None
 
 # Features of lower-cased, normalised text (the engine's `lower`). Chinese has no spaces, so characters
 # and character pairs stand in for words; Latin text gives words and adjacent word pairs; every character
@@ -77,6 +84,27 @@ class ModelFile:
     biases: tuple[float, ...]
     thresholds: tuple[float, ...]
     packed: dict[str, int]  # feature -> every model's weight, one lane each
+    # the same weights for postguard._native: the features in order, their weights in thousandths (native
+    # int32, feature by feature, one per model) and which features are pairs of Han characters
+    features: tuple[str, ...] = ()
+    weights: bytes = b""
+    han_pairs: bytes = b""
+
+    def text_logits(self, lower: str) -> tuple[float, ...]:
+        """`logits` of the features of `lower`: by the C scorer where it is built, else in Python."""
+        table = self._table
+        if table is None:
+            return self.logits(features(lower))
+        return tuple(bias + s for bias, s in zip(self.biases, table.scores(lower), strict=True))
+
+    @cached_property
+    def _table(self) -> Any:
+        if FeatureTable is None or not self.features:
+            return None
+        return FeatureTable(self.features, self.weights, len(self.names), self.han_pairs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_table"}  # the C table is rebuilt on use
 
     def logits(self, found: set[str]) -> tuple[float, ...]:
         """bias + the sum of the weights of the features present, for every model of the file."""
@@ -168,9 +196,13 @@ def _model_file(data: bytes) -> ModelFile:
                 raise ModelError(f"model {name!r} has a weight beyond ±{OFFSET // SCALE}; retrain it with "
                                  "stronger regularisation")
             lanes.append([(round(w * SCALE) + OFFSET) << (LANE * k) for w in m["weights"]])
+        rows = zip(*(m["weights"] for m in models.values()), strict=True)
+        units = array("i", (round(w * SCALE) for row in rows for w in row))
         return ModelFile(tuple(models), tuple(float(m["bias"]) for m in models.values()),
                          tuple(float(m["threshold"]) for m in models.values()),
-                         dict(zip(vocabulary, map(sum, zip(*lanes, strict=True)), strict=True)) if lanes else {})
+                         dict(zip(vocabulary, map(sum, zip(*lanes, strict=True)), strict=True)) if lanes else {},
+                         tuple(vocabulary), units.tobytes(),
+                         bytes(_HAN_PAIR.fullmatch(f) is not None for f in vocabulary))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         if isinstance(exc, ModelError):
             raise

@@ -177,3 +177,62 @@ def test_the_corpora_that_measure_the_checks_were_never_trained_on():
     trained_on = set(json.loads((repo / "policies/models/statistical.json").read_text("utf-8"))["trained_on"])
     assert trained_on and all((repo / "fixtures/corpus" / f"{name}.jsonl").is_file() for name in trained_on)
     assert not trained_on & {"dev.blind15", "dev.blind16", "holdout"}  # the test_eval UNSEEN floors rely on it
+
+
+def _native_table_or_skip() -> object:
+    """The C scorer (postguard/_native.c). It is optional only where no C compiler can build it."""
+    import shutil
+
+    from postguard import statistical
+
+    if statistical.FeatureTable is None:
+        if shutil.which("cc") or shutil.which("gcc"):
+            pytest.fail("a C compiler is here but postguard._native is not built: run `pip install -e .` again")
+        pytest.skip("no C compiler on this machine: postguard runs its pure-Python scorer")
+    return statistical.FeatureTable
+
+
+# edges of the feature definitions: Arabic-Indic digits (a digit run, not part of a word), apostrophes,
+# tabs and runs of spaces between words, a word too long for a stack buffer, a lone surrogate, punctuation
+# between Chinese characters, a digit glued to a word, mixed scripts with no space
+EDGE_TEXTS = [
+    "٣٤ abc\tdef  ghi", "it's  a 12 b", "a" * 300 + " " + "b" * 5, "x\ud800y", "", " ", "中文，测试 ab1 cd'",
+    "ab٣ cd", "3abc def", "12ab 34", "e.g. 2.5mg bid", "链接在主页 use my code now!", "🎉🎉 ok",
+]
+
+
+def test_the_c_scorer_gives_exactly_the_python_scores_on_every_labelled_post():
+    _native_table_or_skip()
+    repo = Path(__file__).parent.parent
+    file = next(iter(load_models(str(repo / "policies/models/statistical.json")).values())).file
+    texts = [json.loads(line)["text"] for path in sorted((repo / "fixtures/corpus").glob("*.jsonl"))
+             for line in path.read_text("utf-8").splitlines() if line.strip()]
+    assert len(texts) > 20_000
+    differ = [t for t in map(lower, texts + EDGE_TEXTS) if file.text_logits(t) != file.logits(features(t))]
+    assert differ == []
+
+
+def test_the_c_scorer_counts_each_feature_once_and_only_han_pairs_as_pairs():
+    table_type = _native_table_or_skip()
+    from array import array
+
+    vocabulary = ("a", "ab", "中文", "ab cd", "٣٤", "x")
+    weights = array("i", [1000, -1, 2000, -2, 4000, -4, 8000, -8, 16000, -16, 32000, -32]).tobytes()
+    table = table_type(vocabulary, weights, 2, bytes([0, 0, 1, 0, 0, 0]))
+    assert table.scores("a a a") == (1.0, -0.001)  # "a" once, however often it occurs
+    assert table.scores("cab") == (1.0, -0.001)  # "ab" inside a word is no word, and no Han pair either
+    assert table.scores("ab  cd") == (1.0 + 2.0 + 8.0, -0.011)  # "a", the word "ab", the pair "ab cd"
+    assert table.scores("说中文") == (4.0, -0.004)
+    assert table.scores("x٣٤") == (48.0, -0.048)  # a digit run stands alone after a letter
+    assert table.scores("") == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("args, problem", [
+    ((("a", "b"), b"\0" * 4, 1, b"\0\0"), "n \\* k int32"),
+    ((("a", "a"), b"\0" * 8, 1, b"\0\0"), "appears twice"),
+    ((("a",), b"\0" * 4, 1, b""), "n flags"),
+])
+def test_the_c_scorer_refuses_inconsistent_tables(args, problem):
+    table_type = _native_table_or_skip()
+    with pytest.raises(ValueError, match=problem):
+        table_type(*args)
