@@ -25,9 +25,14 @@ from postguard.model import (
     Suppression,
     severity_rank,
 )
-from postguard.policy.compiler import CompiledPolicy, Exclusion, Window, word_automaton
+from postguard.policy.compiler import CompiledPolicy, Exclusion, RegexPlan, Window, word_automaton
 from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
+
+try:
+    from postguard._native import all_met
+except ImportError:  # CompiledPolicy.native_literals is None then, and all_met is not called
+    all_met = None
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
@@ -147,23 +152,29 @@ def runnable_regexes(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tupl
     """(rule index, matcher index, matcher) of the regexes that apply to this segment and pass their
     prefilter: every clause of literals met, and a digit run as long as `min_digits`."""
     text = prep.norm.text
-    # prefilter clauses met by this segment (map/itemgetter: no Python-level loop per literal found)
-    satisfied: set[int] = set()
-    if compiled.has_literals:
-        satisfied = satisfied.union(*map(_SECOND, compiled.literals.iter(prep.lower)))
-    digit_run = -1
     plan = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep))
     entries = plan.entries
-    for index in plan.candidates(satisfied):
-        ri, mi, matcher, needs = entries[index]
-        if len(needs) > 1 and not needs <= satisfied:
-            continue
+    digit_run = -1
+    for index in _prefiltered(compiled, plan, prep.lower):
+        ri, mi, matcher, _needs = entries[index]
         if matcher.min_digits:
             if digit_run < 0:
                 digit_run = max(map(len, _DIGITS.findall(text)), default=0)
             if digit_run < matcher.min_digits:
                 continue
         yield ri, mi, matcher
+
+
+def _prefiltered(compiled: CompiledPolicy, plan: RegexPlan, lower: str) -> list[int]:
+    """Indexes (in rule order) of the plan's entries whose prefilter clauses this text meets, all of them."""
+    if compiled.native_literals is not None:
+        return all_met(compiled.native_literals.groups_found(lower), plan.needs)  # type: ignore[no-any-return]
+    # clauses met by the text (map/itemgetter: no Python-level loop per literal found)
+    satisfied: set[int] = set()
+    if compiled.has_literals:
+        satisfied = satisfied.union(*map(_SECOND, compiled.literals.iter(lower)))
+    entries = plan.entries
+    return [i for i in plan.candidates(satisfied) if len(entries[i][3]) < 2 or entries[i][3] <= satisfied]
 
 
 def _segment_langs(prep: _Prepared) -> tuple[str, ...]:

@@ -13,6 +13,11 @@ from postguard.policy.model import Matcher, Policy, Rule, WordWindow
 from postguard.policy.prefilter import Clause, clause_score, required_literals
 from postguard.statistical import TextModel
 
+try:
+    from postguard._native import Literals
+except ImportError:  # built without a C compiler: the automaton path finds the same clauses
+    Literals = None
+
 MAX_CLAUSES = 3  # prefilter clauses kept per regex: the first few skip the most
 
 
@@ -99,6 +104,7 @@ class RegexPlan:
     unfiltered: tuple[int, ...]  # entries without a prefilter: always run
     by_key: dict[int, tuple[int, ...]]  # key clause id -> entries
     keys: frozenset[int]
+    needs: tuple[tuple[int, ...], ...]  # per entry, every clause id it needs (for postguard._native.all_met)
 
     def candidates(self, satisfied: set[int]) -> list[int]:
         """Indexes (in rule order) of the entries whose key clause is satisfied, plus the unfiltered."""
@@ -118,6 +124,9 @@ class CompiledPolicy:
     # literals occur matters, not where, so the engine collects them without a Python loop per hit.
     literals: Any
     rules: list[Rule]
+    # the same literals for postguard._native (None where it is not built): it marks the satisfied clauses
+    # in one pass in C, which is several times faster than collecting them from the automaton in Python
+    native_literals: Any
     # (rule index, matcher index) -> ids of the clauses a segment must satisfy before the regex runs, the
     # most selective first
     prefilters: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
@@ -199,7 +208,8 @@ class CompiledPolicy:
                         unfiltered.append(len(entries))
                     entries.append((ri, mi, m, frozenset(ids)))
             plan = self.regex_plan[key] = RegexPlan(
-                entries, tuple(unfiltered), {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key))
+                entries, tuple(unfiltered), {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key),
+                tuple(self.prefilters.get((ri, mi), ()) for ri, mi, _m, _n in entries))
         return plan
 
 
@@ -266,7 +276,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     literals = ahocorasick.Automaton()
     for literal, clause_set in satisfies.items():
         literals.add_word(literal, frozenset(clause_set))
-    compiled = CompiledPolicy(automaton, literals, policy.rules, prefilters,
+    native_literals = None
+    if Literals is not None and satisfies:
+        native_literals = Literals(list(satisfies), [sorted(c) for c in satisfies.values()], len(clause_ids))
+    compiled = CompiledPolicy(automaton, literals, policy.rules, native_literals, prefilters,
                               has_keywords=bool(keywords), has_literals=bool(satisfies))
     if compiled.has_keywords:
         automaton.make_automaton()

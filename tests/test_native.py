@@ -1,0 +1,69 @@
+"""postguard._native, the optional C core: it must give exactly what the pure-Python path gives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from postguard import engine
+from postguard.engine import prepare
+from postguard.model import Segment
+from postguard.policy import compiler
+from postguard.policy.loader import load_policy
+
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def native():
+    """The C module. It is optional only where no C compiler can build it."""
+    try:
+        from postguard import _native
+    except ImportError:
+        if shutil.which("cc") or shutil.which("gcc"):
+            pytest.fail("a C compiler is here but postguard._native is not built: run `pip install -e .` again")
+        pytest.skip("no C compiler on this machine: postguard runs its pure-Python path")
+    return _native
+
+
+def corpus_texts() -> list[str]:
+    return [json.loads(line)["text"] for path in sorted((REPO / "fixtures/corpus").glob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def test_literals_mark_the_groups_of_every_word_that_occurs(native):
+    words = ["in", "a", "中文", "ab", "abc", "c"]
+    literals = native.Literals(words, [[0], [1], [2], [3], [3, 4], [5]], 7)
+    assert literals.groups_found("xabc 中文") == bytes([0, 1, 1, 1, 1, 1, 0])  # overlapping words all count
+    assert literals.groups_found("") == bytes(7)
+    assert literals.groups_found("中") == bytes(7)  # a prefix of a word is not the word
+    assert literals.groups_found("ab") == bytes([0, 1, 0, 1, 0, 0, 0])  # "abc" runs past the end
+    assert native.all_met(literals.groups_found("abc"), ((3, 4), (0,), (), (1, 3))) == [0, 2, 3]
+
+
+@pytest.mark.parametrize("args, problem", [
+    ((["a", ""], [[0], [0]], 1), "non-empty"),
+    ((["a"], [[0], [0]], 1), "one group list per word"),
+    ((["a"], [[3]], 2), "out of range"),
+])
+def test_literals_refuse_inconsistent_input(native, args, problem):
+    with pytest.raises(ValueError, match=problem):
+        native.Literals(*args)
+
+
+def test_the_c_prefilter_selects_the_same_regexes_as_the_automaton_on_every_labelled_post(native):
+    compiled = load_policy().compiled
+    assert compiled.native_literals is not None
+    python_path = compiler.CompiledPolicy(**{**vars(compiled), "native_literals": None})
+    texts = corpus_texts()
+    assert len(texts) > 20_000
+    differ = []
+    for text in texts:
+        prep = prepare([Segment("text", text)])[0]
+        plan = compiled.regex_matchers("text", engine._segment_langs(prep))
+        if engine._prefiltered(compiled, plan, prep.lower) != engine._prefiltered(python_path, plan, prep.lower):
+            differ.append(text)
+    assert differ == []
