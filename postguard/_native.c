@@ -16,31 +16,55 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The table is read for every character, pair and word of every post, so it is laid out for few cache
+ * misses: a slot holds a feature's index and 32 bits of its hash (most absent features cost one read),
+ * and a feature's record holds everything a hit needs (its stamp, its first two code points, its weights). */
+typedef struct {
+    uint32_t tag;          /* the hash's upper half */
+    int32_t feature;       /* -1: empty */
+} Slot;
+
+enum { R_STAMP, R_OFFSET, R_LENGTH, R_HAN, R_CODE0, R_CODE1, R_WEIGHTS };  /* int32 fields of a record */
+
 typedef struct {
     PyObject_HEAD
     Py_ssize_t n;          /* features */
     int k;                 /* models: weights per feature */
-    size_t mask;           /* table capacity - 1 (a power of two) */
-    int32_t *slots;        /* open addressing: feature index, or -1 for an empty slot */
-    uint64_t *hashes;      /* per feature */
-    Py_ssize_t *offsets;   /* per feature, into keys; n + 1 of them */
-    Py_UCS4 *keys;         /* every feature's code points, one after another */
+    size_t mask;           /* slots - 1 (a power of two) */
+    Slot *slots;
+    int32_t *records;      /* n records of R_WEIGHTS + k int32: weights in thousandths */
+    Py_UCS4 *keys;         /* every feature's code points, one after another (R_OFFSET points here) */
     Py_ssize_t longest;    /* the longest feature: anything longer cannot be in the table */
-    unsigned char *han_pair;  /* per feature: a pair of Han characters (the only pairs that count) */
-    int32_t *weights;      /* n * k, in thousandths */
-    uint32_t *stamp;       /* per feature: the call that last counted it */
-    uint32_t generation;
+    uint32_t generation;   /* this call's stamp */
 } FeatureTable;
 
 static uint64_t
 hash_codes(const Py_UCS4 *codes, Py_ssize_t length)
 {
-    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+    uint64_t h = 1469598103934665603ULL;  /* FNV-1a, then a final mix so that the low bits spread */
     for (Py_ssize_t i = 0; i < length; i++) {
         h ^= (uint64_t)codes[i];
         h *= 1099511628211ULL;
     }
-    return h;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 32);
+}
+
+static inline int32_t *
+record(const FeatureTable *t, Py_ssize_t f)
+{
+    return t->records + f * (R_WEIGHTS + t->k);
+}
+
+static int
+same_key(const FeatureTable *t, const int32_t *r, const Py_UCS4 *codes, Py_ssize_t length)
+{
+    if (r[R_LENGTH] != length)
+        return 0;
+    if (length <= 2)
+        return (Py_UCS4)r[R_CODE0] == codes[0] && (length == 1 || (Py_UCS4)r[R_CODE1] == codes[1]);
+    return memcmp(t->keys + r[R_OFFSET], codes, (size_t)length * sizeof(Py_UCS4)) == 0;
 }
 
 static Py_ssize_t
@@ -49,12 +73,12 @@ lookup(const FeatureTable *t, const Py_UCS4 *codes, Py_ssize_t length)
     if (length > t->longest || t->n == 0)
         return -1;
     uint64_t h = hash_codes(codes, length);
+    uint32_t tag = (uint32_t)(h >> 32);
     for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
-        int32_t f = t->slots[i];
+        int32_t f = t->slots[i].feature;
         if (f < 0)
             return -1;
-        if (t->hashes[f] == h && t->offsets[f + 1] - t->offsets[f] == length &&
-            memcmp(t->keys + t->offsets[f], codes, (size_t)length * sizeof(Py_UCS4)) == 0)
+        if (t->slots[i].tag == tag && same_key(t, record(t, f), codes, length))
             return f;
     }
 }
@@ -63,12 +87,8 @@ static void
 table_dealloc(FeatureTable *t)
 {
     PyMem_Free(t->slots);
-    PyMem_Free(t->hashes);
-    PyMem_Free(t->offsets);
+    PyMem_Free(t->records);
     PyMem_Free(t->keys);
-    PyMem_Free(t->han_pair);
-    PyMem_Free(t->weights);
-    PyMem_Free(t->stamp);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
 
@@ -88,9 +108,9 @@ table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (seq == NULL)
         goto fail;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    if (k <= 0 || n > INT32_MAX / 2 || weights.len != (Py_ssize_t)(n * k * (Py_ssize_t)sizeof(int32_t)) ||
-        han.len != n) {
-        PyErr_SetString(PyExc_ValueError, "weights must hold n * k int32 and han_pairs n flags");
+    if (k <= 0 || k > 64 || n > INT32_MAX / 2 ||
+        weights.len != (Py_ssize_t)(n * k * (Py_ssize_t)sizeof(int32_t)) || han.len != n) {
+        PyErr_SetString(PyExc_ValueError, "weights must hold n * k int32 (1 <= k <= 64) and han_pairs n flags");
         goto fail;
     }
     t = (FeatureTable *)type->tp_alloc(type, 0);
@@ -111,43 +131,48 @@ table_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
         total += PyUnicode_GET_LENGTH(s);
     }
-    t->slots = PyMem_Malloc(capacity * sizeof(int32_t));
-    t->hashes = PyMem_Malloc((size_t)(n + 1) * sizeof(uint64_t));
-    t->offsets = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
+    if (total > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "features too long");
+        goto fail;
+    }
+    t->slots = PyMem_Malloc(capacity * sizeof(Slot));
+    t->records = PyMem_Calloc((size_t)n * (R_WEIGHTS + (size_t)k) + 1, sizeof(int32_t));
     t->keys = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
-    t->han_pair = PyMem_Malloc((size_t)n + 1);
-    t->weights = PyMem_Malloc((size_t)(n * k + 1) * sizeof(int32_t));
-    t->stamp = PyMem_Calloc((size_t)n + 1, sizeof(uint32_t));
-    if (!t->slots || !t->hashes || !t->offsets || !t->keys || !t->han_pair || !t->weights || !t->stamp) {
+    if (!t->slots || !t->records || !t->keys) {
         PyErr_NoMemory();
         goto fail;
     }
-    memset(t->slots, 0xff, capacity * sizeof(int32_t));
-    memcpy(t->han_pair, han.buf, (size_t)n);
-    memcpy(t->weights, weights.buf, (size_t)weights.len);
+    for (size_t i = 0; i < capacity; i++)
+        t->slots[i].feature = -1;
+    const int32_t *w = weights.buf;
+    const unsigned char *han_flags = han.buf;
     Py_ssize_t at = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *s = PySequence_Fast_GET_ITEM(seq, i);
         Py_ssize_t length = PyUnicode_GET_LENGTH(s);
-        if (PyUnicode_AsUCS4(s, t->keys + at, length + 1, 0) == NULL)
+        Py_UCS4 *codes = t->keys + at;
+        if (PyUnicode_AsUCS4(s, codes, length + 1, 0) == NULL)
             goto fail;
-        t->offsets[i] = at;
-        t->hashes[i] = hash_codes(t->keys + at, length);
+        if (lookup(t, codes, length) >= 0) {
+            PyErr_Format(PyExc_ValueError, "feature %R appears twice", s);
+            goto fail;
+        }
+        int32_t *r = record(t, i);
+        r[R_OFFSET] = (int32_t)at;
+        r[R_LENGTH] = (int32_t)length;
+        r[R_HAN] = han_flags[i] != 0;
+        r[R_CODE0] = length > 0 ? (int32_t)codes[0] : 0;
+        r[R_CODE1] = length > 1 ? (int32_t)codes[1] : 0;
+        memcpy(r + R_WEIGHTS, w + i * k, (size_t)k * sizeof(int32_t));
+        uint64_t h = hash_codes(codes, length);
+        size_t slot = (size_t)h & t->mask;
+        while (t->slots[slot].feature >= 0)
+            slot = (slot + 1) & t->mask;
+        t->slots[slot].tag = (uint32_t)(h >> 32);
+        t->slots[slot].feature = (int32_t)i;
         if (length > t->longest)
             t->longest = length;
         at += length;
-        t->offsets[i + 1] = at;
-        size_t slot = (size_t)t->hashes[i] & t->mask;
-        while (t->slots[slot] >= 0) {
-            int32_t f = t->slots[slot];
-            if (t->hashes[f] == t->hashes[i] && t->offsets[f + 1] - t->offsets[f] == length &&
-                memcmp(t->keys + t->offsets[f], t->keys + at - length, (size_t)length * sizeof(Py_UCS4)) == 0) {
-                PyErr_Format(PyExc_ValueError, "feature %R appears twice", s);
-                goto fail;
-            }
-            slot = (slot + 1) & t->mask;
-        }
-        t->slots[slot] = (int32_t)i;
     }
     Py_DECREF(seq);
     PyBuffer_Release(&weights);
@@ -162,14 +187,16 @@ fail:
 }
 
 static inline void
-count(FeatureTable *t, Py_ssize_t f, int64_t *sums)
+count(FeatureTable *t, Py_ssize_t f, int han_pair_only, int64_t *sums)
 {
-    if (f < 0 || t->stamp[f] == t->generation)
+    if (f < 0)
         return;
-    t->stamp[f] = t->generation;
-    const int32_t *w = t->weights + f * t->k;
+    int32_t *r = record(t, f);
+    if ((uint32_t)r[R_STAMP] == t->generation || (han_pair_only && !r[R_HAN]))
+        return;
+    r[R_STAMP] = (int32_t)t->generation;
     for (int j = 0; j < t->k; j++)
-        sums[j] += w[j];
+        sums[j] += r[R_WEIGHTS + j];
 }
 
 static inline int
@@ -197,24 +224,17 @@ table_scores(FeatureTable *t, PyObject *arg)
     if (text == NULL)
         return NULL;
     int64_t sums[64];
-    if (t->k > 64) {
-        PyMem_Free(text);
-        PyErr_SetString(PyExc_ValueError, "at most 64 models per file");
-        return NULL;
-    }
     memset(sums, 0, sizeof(sums));
     if (++t->generation == 0) {  /* wrapped: forget every stamp */
-        memset(t->stamp, 0, (size_t)t->n * sizeof(uint32_t));
+        for (Py_ssize_t f = 0; f < t->n; f++)
+            record(t, f)[R_STAMP] = 0;
         t->generation = 1;
     }
     /* every character, and every pair of adjacent Han characters */
     for (Py_ssize_t i = 0; i < n; i++) {
-        count(t, lookup(t, text + i, 1), sums);
-        if (i + 1 < n) {
-            Py_ssize_t f = lookup(t, text + i, 2);
-            if (f >= 0 && t->han_pair[f])
-                count(t, f, sums);
-        }
+        count(t, lookup(t, text + i, 1), 0, sums);
+        if (i + 1 < n)
+            count(t, lookup(t, text + i, 2), 1, sums);
     }
     /* words and digit runs, and pairs of them with only spaces or tabs between */
     Py_UCS4 buffer[128];
@@ -234,7 +254,7 @@ table_scores(FeatureTable *t, PyObject *arg)
             i++;
             continue;
         }
-        count(t, lookup(t, text + i, j - i), sums);
+        count(t, lookup(t, text + i, j - i), 0, sums);
         if (last_end >= 0 && last_end < i) {
             Py_ssize_t g = last_end;
             while (g < i && (text[g] == ' ' || text[g] == '\t'))
@@ -249,7 +269,7 @@ table_scores(FeatureTable *t, PyObject *arg)
                 memcpy(joined, text + last_start, (size_t)(last_end - last_start) * sizeof(Py_UCS4));
                 joined[last_end - last_start] = ' ';
                 memcpy(joined + (last_end - last_start) + 1, text + i, (size_t)(j - i) * sizeof(Py_UCS4));
-                count(t, lookup(t, joined, pair), sums);
+                count(t, lookup(t, joined, pair), 0, sums);
                 if (joined != buffer)
                     PyMem_Free(joined);
             }
@@ -299,17 +319,26 @@ static PyTypeObject FeatureTableType = {
  * each occurrence marks its clauses in a byte array.
  */
 typedef struct {
+    uint64_t key;          /* the first code point (single) or first two (longer words); EMPTY_KEY: free */
+    int32_t start;         /* into entries */
+    int32_t count;
+} Bucket;
+
+typedef struct {
+    int32_t length;
+    int32_t word;          /* its index in the constructor's list */
+    int32_t codes;         /* into codes: the word, in bucket order so that a bucket is read in one sweep */
+} Entry;
+
+typedef struct {
     PyObject_HEAD
-    Py_ssize_t n;            /* literals */
-    Py_ssize_t *offsets;     /* into codes, n + 1 */
+    Py_ssize_t n;            /* words */
+    size_t mask;             /* buckets - 1 (a power of two) */
+    Bucket *buckets;
+    Entry *entries;
     Py_UCS4 *codes;
-    size_t mask;             /* bucket table capacity - 1 */
-    uint64_t *bucket_keys;   /* the first code point (single) or first two (longer), or EMPTY */
-    Py_ssize_t *bucket_start;  /* into order */
-    Py_ssize_t *bucket_count;
-    Py_ssize_t *order;       /* literal indexes grouped by bucket */
     Py_ssize_t n_groups;
-    Py_ssize_t *group_offsets;  /* per literal, into groups: the groups (clauses) it belongs to */
+    int32_t *group_offsets;  /* per word, into groups: the groups (clauses) it belongs to */
     int32_t *groups;
 } Literals;
 
@@ -322,29 +351,39 @@ literal_key(const Py_UCS4 *codes, Py_ssize_t length)
     return length == 1 ? ((uint64_t)codes[0] << 32) | 0xFFFFFFFFULL : ((uint64_t)codes[0] << 32) | codes[1];
 }
 
+/* The bucket holding `key`, or where it would go: -1 - that slot. */
 static Py_ssize_t
-find_bucket(const Literals *t, uint64_t key)
+find_bucket(const Bucket *buckets, size_t mask, uint64_t key)
 {
-    for (size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & t->mask;; i = (i + 1) & t->mask) {
-        if (t->bucket_keys[i] == key)
+    for (size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 29) & mask;; i = (i + 1) & mask) {
+        if (buckets[i].key == key)
             return (Py_ssize_t)i;
-        if (t->bucket_keys[i] == EMPTY_KEY)
-            return -1 - (Py_ssize_t)i;  /* where it would go */
+        if (buckets[i].key == EMPTY_KEY)
+            return -1 - (Py_ssize_t)i;
     }
 }
 
 static void
 literals_dealloc(Literals *t)
 {
-    PyMem_Free(t->offsets);
+    PyMem_Free(t->buckets);
+    PyMem_Free(t->entries);
     PyMem_Free(t->codes);
-    PyMem_Free(t->bucket_keys);
-    PyMem_Free(t->bucket_start);
-    PyMem_Free(t->bucket_count);
-    PyMem_Free(t->order);
     PyMem_Free(t->group_offsets);
     PyMem_Free(t->groups);
     Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+static Bucket *
+new_buckets(size_t capacity)
+{
+    Bucket *buckets = PyMem_Malloc(capacity * sizeof(Bucket));
+    if (buckets != NULL)
+        for (size_t i = 0; i < capacity; i++) {
+            buckets[i].key = EMPTY_KEY;
+            buckets[i].start = buckets[i].count = 0;
+        }
+    return buckets;
 }
 
 /* Literals(words, groups, n_groups): `words` a sequence of non-empty str, `groups` a sequence (one per
@@ -359,6 +398,9 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     Literals *t = NULL;
     PyObject *words = NULL, *groups = NULL;
+    Py_UCS4 *flat = NULL;            /* the words in their own order */
+    Py_ssize_t *flat_offsets = NULL;
+    Bucket *draft = NULL;            /* buckets sized for the words, before the distinct keys are known */
     words = PySequence_Fast(words_arg, "words must be a sequence of str");
     if (words == NULL)
         goto fail;
@@ -366,7 +408,7 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (groups == NULL)
         goto fail;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(words);
-    if (PySequence_Fast_GET_SIZE(groups) != n || n_groups < 0) {
+    if (PySequence_Fast_GET_SIZE(groups) != n || n_groups < 0 || n > INT32_MAX / 4) {
         PyErr_SetString(PyExc_ValueError, "one group list per word, and n_groups >= 0");
         goto fail;
     }
@@ -378,65 +420,59 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     Py_ssize_t total = 0, total_groups = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *w = PySequence_Fast_GET_ITEM(words, i);
-        PyObject *g = PySequence_Fast_GET_ITEM(groups, i);
         if (!PyUnicode_Check(w) || PyUnicode_GET_LENGTH(w) == 0) {
             PyErr_SetString(PyExc_ValueError, "words must be non-empty str");
             goto fail;
         }
-        Py_ssize_t size = PySequence_Size(g);
+        Py_ssize_t size = PySequence_Size(PySequence_Fast_GET_ITEM(groups, i));
         if (size < 0)
             goto fail;
         total += PyUnicode_GET_LENGTH(w);
         total_groups += size;
     }
-    size_t capacity = 16;
-    while (capacity < (size_t)n * 2)
-        capacity <<= 1;
-    t->mask = capacity - 1;
-    t->offsets = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
+    if (total > INT32_MAX || total_groups > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many words");
+        goto fail;
+    }
+    size_t draft_capacity = 16;
+    while (draft_capacity < (size_t)n * 2)
+        draft_capacity <<= 1;
+    draft = new_buckets(draft_capacity);
+    flat = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
+    flat_offsets = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
+    t->entries = PyMem_Malloc((size_t)(n + 1) * sizeof(Entry));
     t->codes = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
-    t->bucket_keys = PyMem_Malloc(capacity * sizeof(uint64_t));
-    t->bucket_start = PyMem_Calloc(capacity, sizeof(Py_ssize_t));
-    t->bucket_count = PyMem_Calloc(capacity, sizeof(Py_ssize_t));
-    t->order = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
-    t->group_offsets = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
+    t->group_offsets = PyMem_Malloc((size_t)(n + 1) * sizeof(int32_t));
     t->groups = PyMem_Malloc((size_t)(total_groups + 1) * sizeof(int32_t));
-    Py_ssize_t *bucket_of = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
-    if (!t->offsets || !t->codes || !t->bucket_keys || !t->bucket_start || !t->bucket_count || !t->order ||
-        !t->group_offsets || !t->groups || !bucket_of) {
-        PyMem_Free(bucket_of);
+    if (!draft || !flat || !flat_offsets || !t->entries || !t->codes || !t->group_offsets || !t->groups) {
         PyErr_NoMemory();
         goto fail;
     }
-    memset(t->bucket_keys, 0xff, capacity * sizeof(uint64_t));
-    Py_ssize_t at = 0, at_group = 0;
+    /* pass 1: the words' code points and groups; how many words each key has */
+    Py_ssize_t at = 0, at_group = 0, distinct = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *w = PySequence_Fast_GET_ITEM(words, i);
         Py_ssize_t length = PyUnicode_GET_LENGTH(w);
-        if (PyUnicode_AsUCS4(w, t->codes + at, length + 1, 0) == NULL) {
-            PyMem_Free(bucket_of);
+        if (PyUnicode_AsUCS4(w, flat + at, length + 1, 0) == NULL)
             goto fail;
-        }
-        t->offsets[i] = at;
-        Py_ssize_t b = find_bucket(t, literal_key(t->codes + at, length));
+        flat_offsets[i] = at;
+        uint64_t key = literal_key(flat + at, length);
+        Py_ssize_t b = find_bucket(draft, draft_capacity - 1, key);
         if (b < 0) {
             b = -1 - b;
-            t->bucket_keys[b] = literal_key(t->codes + at, length);
+            draft[b].key = key;
+            distinct++;
         }
-        t->bucket_count[b]++;
-        bucket_of[i] = b;
+        draft[b].count++;
         at += length;
-        t->group_offsets[i] = at_group;
+        t->group_offsets[i] = (int32_t)at_group;
         PyObject *g = PySequence_Fast(PySequence_Fast_GET_ITEM(groups, i), "groups must be sequences");
-        if (g == NULL) {
-            PyMem_Free(bucket_of);
+        if (g == NULL)
             goto fail;
-        }
         for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(g); j++) {
             Py_ssize_t number = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(g, j));
             if (number < 0 || number >= n_groups) {
                 Py_DECREF(g);
-                PyMem_Free(bucket_of);
                 if (!PyErr_Occurred())
                     PyErr_SetString(PyExc_ValueError, "a group number is out of range");
                 goto fail;
@@ -445,23 +481,65 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
         Py_DECREF(g);
     }
-    t->offsets[n] = at;
-    t->group_offsets[n] = at_group;
-    Py_ssize_t start = 0;
-    for (size_t b = 0; b < capacity; b++) {
-        t->bucket_start[b] = start;
-        start += t->bucket_count[b];
-        t->bucket_count[b] = 0;  /* refilled below */
+    flat_offsets[n] = at;
+    t->group_offsets[n] = (int32_t)at_group;
+    /* pass 2: the final buckets, sized for the distinct keys, each with its run of entries */
+    size_t capacity = 16;
+    while (capacity < (size_t)distinct * 2)
+        capacity <<= 1;
+    t->mask = capacity - 1;
+    t->buckets = new_buckets(capacity);
+    if (t->buckets == NULL) {
+        PyErr_NoMemory();
+        goto fail;
     }
+    int32_t start = 0;
+    for (size_t d = 0; d < draft_capacity; d++) {
+        if (draft[d].key == EMPTY_KEY)
+            continue;
+        Py_ssize_t b = -1 - find_bucket(t->buckets, t->mask, draft[d].key);
+        t->buckets[b].key = draft[d].key;
+        t->buckets[b].start = start;
+        start += draft[d].count;
+    }
+    Py_ssize_t code_at = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t b = bucket_of[i];
-        t->order[t->bucket_start[b] + t->bucket_count[b]++] = i;
+        Py_ssize_t length = flat_offsets[i + 1] - flat_offsets[i];
+        Bucket *bucket = &t->buckets[find_bucket(t->buckets, t->mask, literal_key(flat + flat_offsets[i], length))];
+        Entry *e = &t->entries[bucket->start + bucket->count++];
+        e->length = (int32_t)length;
+        e->word = (int32_t)i;
+        e->codes = (int32_t)code_at;
+        memcpy(t->codes + code_at, flat + flat_offsets[i], (size_t)length * sizeof(Py_UCS4));
+        code_at += length;
     }
-    PyMem_Free(bucket_of);
+    /* the codes follow bucket order only loosely (words are placed as they come); lay them out again */
+    {
+        Py_UCS4 *ordered = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
+        if (ordered == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        Py_ssize_t o = 0;
+        for (Py_ssize_t e = 0; e < n; e++) {
+            Entry *entry = &t->entries[e];
+            memcpy(ordered + o, t->codes + entry->codes, (size_t)entry->length * sizeof(Py_UCS4));
+            entry->codes = (int32_t)o;
+            o += entry->length;
+        }
+        PyMem_Free(t->codes);
+        t->codes = ordered;
+    }
+    PyMem_Free(draft);
+    PyMem_Free(flat);
+    PyMem_Free(flat_offsets);
     Py_DECREF(words);
     Py_DECREF(groups);
     return (PyObject *)t;
 fail:
+    PyMem_Free(draft);
+    PyMem_Free(flat);
+    PyMem_Free(flat_offsets);
     Py_XDECREF(words);
     Py_XDECREF(groups);
     Py_XDECREF(t);
@@ -472,19 +550,18 @@ fail:
 #define FOR_EACH_OCCURRENCE(t, text, lo, hi, found)                                                  \
     for (Py_ssize_t pos = (lo); pos < (hi); pos++) {                                                 \
         for (int width = 1; width <= 2 && pos + width <= (hi); width++) {                            \
-            Py_ssize_t b = find_bucket((t), literal_key((text) + pos, width));                       \
+            Py_ssize_t b = find_bucket((t)->buckets, (t)->mask, literal_key((text) + pos, width));   \
             if (b < 0)                                                                               \
                 continue;                                                                            \
-            const Py_ssize_t *words = (t)->order + (t)->bucket_start[b];                             \
-            for (Py_ssize_t k = 0; k < (t)->bucket_count[b]; k++) {                                  \
-                Py_ssize_t w = words[k];                                                             \
-                Py_ssize_t length = (t)->offsets[w + 1] - (t)->offsets[w];                           \
-                if ((width == 1) != (length == 1) || pos + length > (hi))                            \
+            const Entry *entry = (t)->entries + (t)->buckets[b].start;                               \
+            for (int32_t k = 0; k < (t)->buckets[b].count; k++, entry++) {                           \
+                Py_ssize_t length = entry->length;                                                   \
+                if (pos + length > (hi))                                                             \
                     continue;                                                                        \
-                if (length > 2 && memcmp((t)->codes + (t)->offsets[w] + 2, (text) + pos + 2,         \
+                if (length > 2 && memcmp((t)->codes + entry->codes + 2, (text) + pos + 2,            \
                                          (size_t)(length - 2) * sizeof(Py_UCS4)) != 0)               \
                     continue;                                                                        \
-                found(w, pos + length);                                                              \
+                found(entry->word, pos + length);                                                    \
             }                                                                                        \
         }                                                                                            \
     }
