@@ -594,6 +594,81 @@ literals_groups_found(Literals *t, PyObject *arg)
     return result;
 }
 
+typedef struct {
+    Py_ssize_t end;
+    Py_ssize_t length;
+    int32_t word;
+} Occurrence;
+
+static int
+occurrence_order(const void *a, const void *b)
+{
+    const Occurrence *x = a, *y = b;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    return x->length > y->length ? -1 : x->length < y->length;  /* at one end, the longest first */
+}
+
+/* occurrences(text, lo=0, hi=len(text)) -> [(last index, word index), ...] of every occurrence of every word
+ * within text[lo:hi], ordered as an Aho-Corasick automaton reports them: by where they end, longest first. */
+static PyObject *
+literals_occurrences(Literals *t, PyObject *args)
+{
+    PyObject *arg;
+    Py_ssize_t lo = 0, hi = PY_SSIZE_T_MAX;
+    if (!PyArg_ParseTuple(args, "U|nn", &arg, &lo, &hi))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    if (hi > n)
+        hi = n;
+    if (lo < 0)
+        lo = 0;
+    if (lo >= hi)
+        return PyList_New(0);
+    Py_UCS4 *text = PyUnicode_AsUCS4Copy(arg);
+    if (text == NULL)
+        return NULL;
+    Py_ssize_t used = 0, capacity = 64;
+    Occurrence *found = PyMem_Malloc((size_t)capacity * sizeof(Occurrence));
+    int failed = found == NULL;
+#define COLLECT(w, stop)                                                                          \
+    if (!failed) {                                                                                \
+        if (used == capacity) {                                                                   \
+            Occurrence *more = PyMem_Realloc(found, (size_t)capacity * 2 * sizeof(Occurrence));   \
+            if (more == NULL)                                                                     \
+                failed = 1;                                                                       \
+            else {                                                                                \
+                found = more;                                                                     \
+                capacity *= 2;                                                                    \
+            }                                                                                     \
+        }                                                                                         \
+        if (!failed) {                                                                            \
+            found[used].end = (stop);                                                             \
+            found[used].length = (stop) - pos;                                                    \
+            found[used].word = (w);                                                               \
+            used++;                                                                               \
+        }                                                                                         \
+    }
+    FOR_EACH_OCCURRENCE(t, text, lo, hi, COLLECT)
+#undef COLLECT
+    PyMem_Free(text);
+    if (failed) {
+        PyMem_Free(found);
+        return PyErr_NoMemory();
+    }
+    qsort(found, (size_t)used, sizeof(Occurrence), occurrence_order);
+    PyObject *result = PyList_New(used);
+    for (Py_ssize_t i = 0; result != NULL && i < used; i++) {
+        PyObject *item = Py_BuildValue("(ni)", found[i].end - 1, found[i].word);
+        if (item == NULL)
+            Py_CLEAR(result);
+        else
+            PyList_SET_ITEM(result, i, item);
+    }
+    PyMem_Free(found);
+    return result;
+}
+
 /* all_met(flags, needs) -> list of the indexes i for which every group in needs[i] is set in flags. */
 static PyObject *
 literals_all_met(PyObject *module, PyObject *args)
@@ -636,6 +711,8 @@ literals_all_met(PyObject *module, PyObject *args)
 }
 
 static PyMethodDef literals_methods[] = {
+    {"occurrences", (PyCFunction)literals_occurrences, METH_VARARGS,
+     "occurrences(text, lo=0, hi=len(text)) -> [(last index, word index)], by end, longest first"},
     {"groups_found", (PyCFunction)literals_groups_found, METH_O,
      "groups_found(text) -> bytes: 1 for each group that a word found in `text` belongs to"},
     {NULL, NULL, 0, NULL},

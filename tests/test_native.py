@@ -54,16 +54,60 @@ def test_literals_refuse_inconsistent_input(native, args, problem):
         native.Literals(*args)
 
 
-def test_the_c_prefilter_selects_the_same_regexes_as_the_automaton_on_every_labelled_post(native):
+def python_path(monkeypatch) -> compiler.CompiledPolicy:
+    """The default policy compiled as on a machine without the C core."""
+    policy = load_policy()
+    monkeypatch.setattr(compiler, "Literals", None)
+    compiler.word_automaton.cache_clear()
+    try:
+        return compiler.compile_policy(policy)
+    finally:
+        monkeypatch.undo()
+        compiler.word_automaton.cache_clear()
+
+
+def test_the_c_prefilter_selects_the_same_regexes_as_the_automaton_on_every_labelled_post(native, monkeypatch):
     compiled = load_policy().compiled
-    assert compiled.native_literals is not None
-    python_path = compiler.CompiledPolicy(**{**vars(compiled), "native_literals": None})
+    assert compiled.native_literals is not None and compiled.literals is None
+    fallback = python_path(monkeypatch)
+    assert fallback.native_literals is None and not isinstance(fallback.automaton, compiler.NativeWords)
     texts = corpus_texts()
     assert len(texts) > 20_000
     differ = []
     for text in texts:
         prep = prepare([Segment("text", text)])[0]
         plan = compiled.regex_matchers("text", engine._segment_langs(prep))
-        if engine._prefiltered(compiled, plan, prep.lower) != engine._prefiltered(python_path, plan, prep.lower):
+        if engine._prefiltered(compiled, plan, prep.lower) != engine._prefiltered(fallback, plan, prep.lower):
             differ.append(text)
     assert differ == []
+
+
+def test_the_c_word_index_reports_what_the_automaton_reports_in_the_same_order(native, monkeypatch):
+    compiled = load_policy().compiled
+    fallback = python_path(monkeypatch)
+    assert isinstance(compiled.automaton, compiler.NativeWords)
+    for text in corpus_texts()[::7]:
+        lower = prepare([Segment("text", text)])[0].lower
+        assert compiled.automaton.iter(lower) == list(fallback.automaton.iter(lower)), text
+        lo, hi = len(lower) // 4, len(lower) // 2  # a context window: matches wholly inside it
+        assert compiled.automaton.iter(lower, lo, hi) == list(fallback.automaton.iter(lower, lo, hi)), text
+
+
+def test_a_scan_finds_the_same_with_and_without_the_c_core(native, monkeypatch):
+    texts = corpus_texts()[::5]
+
+    def findings(policy):
+        found = []
+        for text in texts:
+            fs, signals = engine.scan_segments([Segment("text", text)], policy)
+            found.append([(f.rule, f.evidence, f.why, f.location) for f in fs + signals])
+        return found
+
+    with_core = findings(load_policy())
+    monkeypatch.setattr(compiler, "Literals", None)  # context windows too are compiled without it
+    compiler.word_automaton.cache_clear()
+    policy = load_policy()
+    assert policy.compiled.native_literals is None
+    without = findings(policy)
+    compiler.word_automaton.cache_clear()
+    assert with_core == without
