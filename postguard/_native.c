@@ -338,6 +338,7 @@ typedef struct {
     Entry *entries;
     Py_UCS4 *codes;
     Py_ssize_t n_groups;
+    Py_ssize_t record_from;  /* groups from this number on also have their start positions reported */
     int32_t *group_offsets;  /* per word, into groups: the groups (clauses) it belongs to */
     int32_t *groups;
 } Literals;
@@ -386,15 +387,17 @@ new_buckets(size_t capacity)
     return buckets;
 }
 
-/* Literals(words, groups, n_groups): `words` a sequence of non-empty str, `groups` a sequence (one per
- * word) of sequences of group numbers below n_groups. */
+/* Literals(words, groups, n_groups, record_from=n_groups): `words` a sequence of non-empty str, `groups` a
+ * sequence (one per word) of sequences of group numbers below n_groups. scan() reports where the words of
+ * groups numbered record_from or more start. */
 static PyObject *
 literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"words", "groups", "n_groups", NULL};
+    static char *names[] = {"words", "groups", "n_groups", "record_from", NULL};
     PyObject *words_arg, *groups_arg;
-    Py_ssize_t n_groups;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOn", names, &words_arg, &groups_arg, &n_groups))
+    Py_ssize_t n_groups, record_from = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOn|n", names, &words_arg, &groups_arg, &n_groups,
+                                     &record_from))
         return NULL;
     Literals *t = NULL;
     PyObject *words = NULL, *groups = NULL;
@@ -417,6 +420,7 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         goto fail;
     t->n = n;
     t->n_groups = n_groups;
+    t->record_from = record_from < 0 || record_from > n_groups ? n_groups : record_from;
     Py_ssize_t total = 0, total_groups = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *w = PySequence_Fast_GET_ITEM(words, i);
@@ -625,9 +629,16 @@ literals_occurrences(Literals *t, PyObject *args)
         lo = 0;
     if (lo >= hi)
         return PyList_New(0);
-    Py_UCS4 *text = PyUnicode_AsUCS4Copy(arg);
-    if (text == NULL)
-        return NULL;
+    /* only the window is read: context windows are a few dozen characters of a long text */
+    Py_UCS4 small[512];
+    Py_UCS4 *window = hi - lo <= 512 ? small : PyMem_Malloc((size_t)(hi - lo) * sizeof(Py_UCS4));
+    if (window == NULL)
+        return PyErr_NoMemory();
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    for (Py_ssize_t i = lo; i < hi; i++)
+        window[i - lo] = PyUnicode_READ(kind, data, i);
+    Py_UCS4 *text = window - lo;  /* indexed by positions in the whole text */
     Py_ssize_t used = 0, capacity = 64;
     Occurrence *found = PyMem_Malloc((size_t)capacity * sizeof(Occurrence));
     int failed = found == NULL;
@@ -651,7 +662,8 @@ literals_occurrences(Literals *t, PyObject *args)
     }
     FOR_EACH_OCCURRENCE(t, text, lo, hi, COLLECT)
 #undef COLLECT
-    PyMem_Free(text);
+    if (window != small)
+        PyMem_Free(window);
     if (failed) {
         PyMem_Free(found);
         return PyErr_NoMemory();
@@ -666,6 +678,102 @@ literals_occurrences(Literals *t, PyObject *args)
             PyList_SET_ITEM(result, i, item);
     }
     PyMem_Free(found);
+    return result;
+}
+
+typedef struct {
+    int32_t group;
+    int32_t start;
+} Start;
+
+static int
+start_order(const void *a, const void *b)
+{
+    const Start *x = a, *y = b;
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* scan(text) -> (flags, starts): `flags` as groups_found gives them; `starts` {group: [start, ...]} for the
+ * groups numbered record_from or more that occur: where their words start, ascending, each once. */
+static PyObject *
+literals_scan(Literals *t, PyObject *arg)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "scan() takes a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    if (n > INT32_MAX)
+        return PyErr_Format(PyExc_ValueError, "text too long");
+    Py_UCS4 *text = PyUnicode_AsUCS4Copy(arg);
+    if (text == NULL)
+        return NULL;
+    PyObject *flags_object = PyBytes_FromStringAndSize(NULL, t->n_groups);
+    Py_ssize_t used = 0, capacity = 128;
+    Start *starts = PyMem_Malloc((size_t)capacity * sizeof(Start));
+    int failed = flags_object == NULL || starts == NULL;
+    if (!failed) {
+        char *flags = PyBytes_AS_STRING(flags_object);
+        memset(flags, 0, (size_t)t->n_groups);
+#define MARK_AND_RECORD(w, end)                                                                       \
+        for (Py_ssize_t g = t->group_offsets[w]; g < t->group_offsets[(w) + 1]; g++) {                \
+            int32_t group = t->groups[g];                                                              \
+            flags[group] = 1;                                                                          \
+            if (group >= t->record_from && !failed) {                                                  \
+                if (used == capacity) {                                                                \
+                    Start *more = PyMem_Realloc(starts, (size_t)capacity * 2 * sizeof(Start));         \
+                    if (more == NULL) {                                                                \
+                        failed = 1;                                                                    \
+                        continue;                                                                      \
+                    }                                                                                  \
+                    starts = more;                                                                     \
+                    capacity *= 2;                                                                     \
+                }                                                                                      \
+                starts[used].group = group;                                                            \
+                starts[used].start = (int32_t)pos;                                                     \
+                used++;                                                                                \
+            }                                                                                          \
+        }
+        FOR_EACH_OCCURRENCE(t, text, 0, n, MARK_AND_RECORD)
+#undef MARK_AND_RECORD
+    }
+    PyMem_Free(text);
+    PyObject *by_group = failed ? NULL : PyDict_New();
+    if (by_group != NULL) {
+        qsort(starts, (size_t)used, sizeof(Start), start_order);
+        for (Py_ssize_t i = 0; i < used;) {
+            Py_ssize_t j = i;
+            PyObject *list = PyList_New(0);
+            for (; list != NULL && j < used && starts[j].group == starts[i].group; j++) {
+                if (j > i && starts[j].start == starts[j - 1].start)
+                    continue;
+                PyObject *position = PyLong_FromLong(starts[j].start);
+                if (position == NULL || PyList_Append(list, position) < 0)
+                    Py_CLEAR(list);
+                Py_XDECREF(position);
+            }
+            PyObject *key = list == NULL ? NULL : PyLong_FromLong(starts[i].group);
+            if (key == NULL || PyDict_SetItem(by_group, key, list) < 0) {
+                Py_XDECREF(key);
+                Py_XDECREF(list);
+                Py_CLEAR(by_group);
+                break;
+            }
+            Py_DECREF(key);
+            Py_DECREF(list);
+            i = j;
+        }
+    }
+    PyMem_Free(starts);
+    if (by_group == NULL) {
+        Py_XDECREF(flags_object);
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    }
+    PyObject *result = PyTuple_Pack(2, flags_object, by_group);
+    Py_DECREF(flags_object);
+    Py_DECREF(by_group);
     return result;
 }
 
@@ -713,6 +821,8 @@ literals_all_met(PyObject *module, PyObject *args)
 static PyMethodDef literals_methods[] = {
     {"occurrences", (PyCFunction)literals_occurrences, METH_VARARGS,
      "occurrences(text, lo=0, hi=len(text)) -> [(last index, word index)], by end, longest first"},
+    {"scan", (PyCFunction)literals_scan, METH_O,
+     "scan(text) -> (flags as groups_found, {group: [start, ...]} for groups numbered record_from or more)"},
     {"groups_found", (PyCFunction)literals_groups_found, METH_O,
      "groups_found(text) -> bytes: 1 for each group that a word found in `text` belongs to"},
     {NULL, NULL, 0, NULL},

@@ -151,30 +151,59 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
 def runnable_regexes(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, int, Matcher]]:
     """(rule index, matcher index, matcher) of the regexes that apply to this segment and pass their
     prefilter: every clause of literals met, and a digit run as long as `min_digits`."""
+    for ri, mi, matcher, _starts in _regex_runs(compiled, prep):
+        yield ri, mi, matcher
+
+
+def _regex_runs(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, int, Matcher, list[int] | None]]:
+    """runnable_regexes, each with where its matches can start (None: anywhere). Where the C core gives the
+    positions of a regex's start words, a regex whose start words do not occur is not run at all."""
     text = prep.norm.text
     plan = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep))
-    entries = plan.entries
+    entries, start_groups = plan.entries, plan.start_groups
     digit_run = -1
-    for index in _prefiltered(compiled, plan, prep.lower):
+    indexes, starts = _prefiltered(compiled, plan, prep.lower)
+    for index in indexes:
         ri, mi, matcher, _needs = entries[index]
+        positions = None
+        if starts is not None and start_groups[index] >= 0:
+            positions = starts.get(start_groups[index])
+            if positions is None:
+                continue  # none of its start words occurs
         if matcher.min_digits:
             if digit_run < 0:
                 digit_run = max(map(len, _DIGITS.findall(text)), default=0)
             if digit_run < matcher.min_digits:
                 continue
-        yield ri, mi, matcher
+        yield ri, mi, matcher, positions
 
 
-def _prefiltered(compiled: CompiledPolicy, plan: RegexPlan, lower: str) -> list[int]:
-    """Indexes (in rule order) of the plan's entries whose prefilter clauses this text meets, all of them."""
+def _prefiltered(
+    compiled: CompiledPolicy, plan: RegexPlan, lower: str
+) -> tuple[list[int], dict[int, list[int]] | None]:
+    """Indexes (in rule order) of the plan's entries whose prefilter clauses this text meets, all of them;
+    with the C core, also where each regex's start words occur (by start group)."""
     if compiled.native_literals is not None:
-        return all_met(compiled.native_literals.groups_found(lower), plan.needs)  # type: ignore[no-any-return]
+        flags, starts = compiled.native_literals.scan(lower)
+        return all_met(flags, plan.needs), starts
     # clauses met by the text (map/itemgetter: no Python-level loop per literal found)
     satisfied: set[int] = set()
     if compiled.has_literals:
         satisfied = satisfied.union(*map(_SECOND, compiled.literals.iter(lower)))
     entries = plan.entries
-    return [i for i in plan.candidates(satisfied) if len(entries[i][3]) < 2 or entries[i][3] <= satisfied]
+    return [i for i in plan.candidates(satisfied) if len(entries[i][3]) < 2 or entries[i][3] <= satisfied], None
+
+
+def _matches_from(pattern: Any, text: str, positions: list[int]) -> Iterator[Any]:
+    """What pattern.finditer(text) finds, given every place a match can start (ascending): a match is
+    tried at each of them, past the end of the previous match."""
+    end = 0
+    for position in positions:
+        if position >= end:
+            m = pattern.match(text, position)
+            if m is not None:
+                yield m
+                end = max(m.end(), position + 1)
 
 
 def _segment_langs(prep: _Prepared) -> tuple[str, ...]:
@@ -199,8 +228,9 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     if validator and not VALIDATORS[validator](text[start:end]):
                         continue
                     hits.append(Hit(ri, mi, si, start, end, f"keyword “{text[start:end]}”"))
-        for ri, mi, matcher in runnable_regexes(compiled, prep):
-            for m in matcher.pattern.finditer(text):
+        for ri, mi, matcher, positions in _regex_runs(compiled, prep):
+            pattern = matcher.pattern
+            for m in pattern.finditer(text) if positions is None else _matches_from(pattern, text, positions):
                 if matcher.group is not None:
                     start, end = m.span(matcher.group)
                     if start < 0:

@@ -11,7 +11,7 @@ from typing import Any
 import ahocorasick
 
 from postguard.policy.model import Matcher, Policy, Rule, WordWindow
-from postguard.policy.prefilter import Clause, clause_score, required_literals
+from postguard.policy.prefilter import Clause, clause_score, required_literals, start_literals
 from postguard.statistical import TextModel
 
 try:
@@ -129,6 +129,8 @@ class RegexPlan:
     by_key: dict[int, tuple[int, ...]]  # key clause id -> entries
     keys: frozenset[int]
     needs: tuple[tuple[int, ...], ...]  # per entry, every clause id it needs (for postguard._native.all_met)
+    # per entry, the native_literals group of its start words (-1: none), whose positions Literals.scan gives
+    start_groups: tuple[int, ...]
 
     def candidates(self, satisfied: set[int]) -> list[int]:
         """Indexes (in rule order) of the entries whose key clause is satisfied, plus the unfiltered."""
@@ -155,6 +157,8 @@ class CompiledPolicy:
     # (rule index, matcher index) -> ids of the clauses a segment must satisfy before the regex runs, the
     # most selective first
     prefilters: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    # (rule index, matcher index) -> the native_literals group that reports where its start words occur
+    start_groups: dict[tuple[int, int], int] = field(default_factory=dict)
     # (segment kind, languages) -> the regex matchers that apply; a pattern is compiled the first time it
     # passes its prefilter, so a one-post check compiles only what it needs
     regex_plan: dict[tuple[str, tuple[str, ...]], RegexPlan] = field(default_factory=dict)
@@ -234,7 +238,8 @@ class CompiledPolicy:
                     entries.append((ri, mi, m, frozenset(ids)))
             plan = self.regex_plan[key] = RegexPlan(
                 entries, tuple(unfiltered), {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key),
-                tuple(self.prefilters.get((ri, mi), ()) for ri, mi, _m, _n in entries))
+                tuple(self.prefilters.get((ri, mi), ()) for ri, mi, _m, _n in entries),
+                tuple(self.start_groups.get((ri, mi), -1) for ri, mi, _m, _n in entries))
         return plan
 
 
@@ -297,15 +302,28 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             prefilters[(ri, mi)] = tuple(ids)
     automaton = word_index({kw: (len(kw), is_latin_word(kw), tuple(targets)) for kw, targets in keywords.items()})
     literals = native_literals = None
+    start_groups: dict[tuple[int, int], int] = {}
     if Literals is not None:
-        native_literals = Literals(list(satisfies), [sorted(c) for c in satisfies.values()], len(clause_ids))
+        # the clauses' literals, and each regex's start words as a group of its own whose positions count
+        groups_of = {literal: sorted(ids) for literal, ids in satisfies.items()}
+        for ri, rule in enumerate(policy.rules):
+            for mi, m in enumerate(rule.matchers):
+                if m.kind != "regex":
+                    continue
+                words = m.start_words if m.start_words is not None else start_literals(m.source, m.flags)
+                if words:
+                    group = start_groups[(ri, mi)] = len(clause_ids) + len(start_groups)
+                    for word in words:
+                        groups_of.setdefault(word, []).append(group)
+        native_literals = Literals(list(groups_of), list(groups_of.values()), len(clause_ids) + len(start_groups),
+                                   len(clause_ids))
     else:
         literals = ahocorasick.Automaton()
         for literal, clause_set in satisfies.items():
             literals.add_word(literal, frozenset(clause_set))
         if satisfies:
             literals.make_automaton()
-    compiled = CompiledPolicy(automaton, literals, policy.rules, native_literals, prefilters,
+    compiled = CompiledPolicy(automaton, literals, policy.rules, native_literals, prefilters, start_groups,
                               has_keywords=bool(keywords), has_literals=bool(satisfies))
     compiled.combinations = [i for i, r in enumerate(policy.rules) if r.combine is not None]
     distinct: dict[Matcher, int] = {}

@@ -68,6 +68,10 @@ class Matcher:
     # the clauses the compiler keeps, ranked (postguard.policy.compiler.prefilter_clauses): they depend on the
     # rule's context too, so they are set once the rule is parsed and cached with it; None: not ranked yet
     prefilter: tuple[frozenset[str], ...] | None = None
+    # lower-cased words one of which begins every match (postguard.policy.prefilter.start_literals), set when
+    # the pack is parsed: the C core then tries the regex only where they occur. Empty: none derived; None:
+    # not derived yet
+    start_words: frozenset[str] | None = None
 
     @cached_property  # kept on the instance: the engine asks for it once per segment
     def pattern(self) -> Any:

@@ -26,7 +26,7 @@ from postguard.policy.model import (
     WordWindow,
     compiled_regex,
 )
-from postguard.policy.prefilter import required_literals
+from postguard.policy.prefilter import required_literals, start_literals
 from postguard.policy.validators import VALIDATORS
 from postguard.text import normalise
 
@@ -456,9 +456,11 @@ def _rule(
         source=f"{ctx.path}:{node.start_mark.line + 1}",
         description=_str(ctx, fields["description"], "description") if "description" in fields else "",
     )
-    # rank the prefilter clauses now, so that the parsed-pack cache spares every later start-up the work
-    return replace(rule, matchers=tuple(replace(m, prefilter=prefilter_clauses(m, rule)) if m.kind == "regex" else m
-                                        for m in rule.matchers))
+    # rank the prefilter clauses and find the start words now, so that the parsed-pack cache spares every
+    # later start-up the work
+    return replace(rule, matchers=tuple(
+        replace(m, prefilter=prefilter_clauses(m, rule), start_words=start_literals(m.source, m.flags) or frozenset())
+        if m.kind == "regex" else m for m in rule.matchers))
 
 
 def parse_pack(shown: str, data: bytes) -> tuple[PackInfo, list[Rule]]:

@@ -202,3 +202,54 @@ def required_literals(source: str, flags: int = 0) -> tuple[Clause, ...]:
     # weaker clauses (supersets of another) say nothing more
     unique = sorted(set(found), key=lambda c: (-clause_score(c), len(c)))
     return tuple(c for c in unique if not any(o < c for o in unique))
+
+
+def _starts(items: Any) -> frozenset[str] | None:
+    """Lower-cased strings one of which begins every match of the sequence; None when unknown."""
+    prefix: frozenset[str] = frozenset({""})
+    for op, av in items:
+        if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
+            continue  # consumes nothing: the match still starts at the next part
+        exact = _node(op, av).exact
+        if exact is not None and "" not in exact:
+            joined = _product(prefix, exact)
+            if joined is None:
+                return prefix if "" not in prefix else None
+            prefix = joined
+            continue
+        inner = _part_starts(op, av)
+        if inner is None:
+            return prefix if "" not in prefix else None
+        joined = _product(prefix, inner)
+        if joined is None:
+            return prefix if "" not in prefix else None
+        return joined
+    return prefix if "" not in prefix else None
+
+
+def _part_starts(op: Any, av: Any) -> frozenset[str] | None:
+    if op is _c.SUBPATTERN:
+        return _starts(av[-1])
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _starts(av)
+    if op is _c.BRANCH:
+        branches = [_starts(b) for b in av[1]]
+        if any(b is None for b in branches):
+            return None
+        union = frozenset().union(*(b for b in branches if b is not None))
+        return union if len(union) <= MAX_EXACT else None
+    if op in _REPEATS and av[0] >= 1:
+        return _starts(av[2])
+    return None
+
+
+@lru_cache(maxsize=4096)
+def start_literals(source: str, flags: int = 0) -> frozenset[str] | None:
+    """Lower-cased strings one of which every match of the pattern starts with (None when that cannot be
+    derived): the engine then tries the pattern only where one of them occurs, instead of scanning the
+    whole text for a place to start."""
+    try:
+        tree = _p.parse(_REGEX_ONLY.sub(r"\\w", source), flags & _PARSE_FLAGS)
+    except (re.error, ValueError, TypeError, OverflowError, RecursionError):
+        return None
+    return _starts(tree)

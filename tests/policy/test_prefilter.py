@@ -8,7 +8,7 @@ from postguard.engine import scan_segments
 from postguard.model import Segment
 from postguard.policy.compiler import prefilter_clauses
 from postguard.policy.loader import load_policy
-from postguard.policy.prefilter import required_literals
+from postguard.policy.prefilter import required_literals, start_literals
 from postguard.text import lower_for_keywords, normalise
 
 
@@ -79,6 +79,40 @@ def test_every_builtin_regex_that_matches_an_example_satisfies_its_prefilter(bui
                 for clause in clauses:
                     assert any(lit in lower for lit in clause), (rule.id, matcher.source, clause, text)
                 checked += 1
+    assert checked > 400
+
+
+@pytest.mark.parametrize("pattern, starts", [
+    (r"(?<![\w])(?:cure|heal)s?\b", {"cure", "heal"}),  # lookarounds and anchors take no room
+    (r"(?:患者|病人)\s*\d+\s*床", {"患者", "病人"}),
+    (r"[是的]\s*(?P<ev>王\p{Han})", {"是", "的"}),
+    (r"(?i:Dr)\.?\s+\w+", {"dr"}),  # lower-cased, as in the text the engine searches
+    (r"(?:ab|cd)(?:e|f)x", {"abex", "abfx", "cdex", "cdfx"}),  # as long as the start is known
+    (r"(?:bed|room)+\s\d", {"bed", "room"}),  # a repeat starts as its body does
+])
+def test_start_words_begin_every_match(pattern, starts):
+    assert start_literals(pattern) == frozenset(starts)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\d+\s*床", r"(?:Mr\.?)?\s*Smith", r"(?:abc|\w+)x", r"a?b", r"(?<=bed\s)\d+|x",
+])
+def test_no_start_words_where_a_match_could_start_anywhere(pattern):
+    assert start_literals(pattern) is None
+
+
+def test_every_builtin_regex_that_matches_an_example_starts_with_one_of_its_start_words(builtin):
+    checked = 0
+    for rule in builtin.rules:
+        examples = [t for group in (rule.examples.match, rule.examples.no_match) for _kind, t in group]
+        for matcher in (m for m in rule.matchers if m.kind == "regex" and m.start_words):
+            assert matcher.start_words == start_literals(matcher.source, matcher.flags)  # as parsed and cached
+            for text in examples:
+                norm = normalise(text).text
+                lower = lower_for_keywords(norm)
+                for m in matcher.pattern.finditer(norm):
+                    assert any(lower.startswith(w, m.start()) for w in matcher.start_words), (rule.id, text)
+                    checked += 1
     assert checked > 400
 
 
