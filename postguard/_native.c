@@ -328,6 +328,7 @@ typedef struct {
     int32_t length;
     int32_t word;          /* its index in the constructor's list */
     int32_t codes;         /* into codes: the word, in bucket order so that a bucket is read in one sweep */
+    int32_t third;         /* its third code point, or -1: a bucket is sorted on it (see entry_order) */
 } Entry;
 
 typedef struct {
@@ -341,6 +342,7 @@ typedef struct {
     Py_ssize_t record_from;  /* groups from this number on also have their start positions reported */
     int32_t *group_offsets;  /* per word, into groups: the groups (clauses) it belongs to */
     int32_t *groups;
+    PyObject *values;        /* a tuple, one per word, that occurrences() reports instead of word indexes */
 } Literals;
 
 #define EMPTY_KEY UINT64_MAX
@@ -364,6 +366,23 @@ find_bucket(const Bucket *buckets, size_t mask, uint64_t key)
     }
 }
 
+static const Py_UCS4 *sorting_codes;  /* for entry_order: set just before sorting (the GIL is held) */
+
+static int
+entry_order(const void *a, const void *b)
+{
+    const Entry *x = a, *y = b;
+    if ((x->length > 2) != (y->length > 2))
+        return x->length > 2 ? 1 : -1;
+    Py_ssize_t shorter = x->length < y->length ? x->length : y->length;
+    for (Py_ssize_t i = 2; i < shorter; i++) {
+        Py_UCS4 p = sorting_codes[x->codes + i], q = sorting_codes[y->codes + i];
+        if (p != q)
+            return p < q ? -1 : 1;
+    }
+    return (x->length > y->length) - (x->length < y->length);
+}
+
 static void
 literals_dealloc(Literals *t)
 {
@@ -372,6 +391,7 @@ literals_dealloc(Literals *t)
     PyMem_Free(t->codes);
     PyMem_Free(t->group_offsets);
     PyMem_Free(t->groups);
+    Py_XDECREF(t->values);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
 
@@ -387,17 +407,18 @@ new_buckets(size_t capacity)
     return buckets;
 }
 
-/* Literals(words, groups, n_groups, record_from=n_groups): `words` a sequence of non-empty str, `groups` a
- * sequence (one per word) of sequences of group numbers below n_groups. scan() reports where the words of
- * groups numbered record_from or more start. */
+/* Literals(words, groups, n_groups, record_from=n_groups, values=None): `words` a sequence of non-empty str,
+ * `groups` a sequence (one per word) of sequences of group numbers below n_groups. scan() reports where
+ * the words of groups numbered record_from or more start; occurrences() reports values[word] (a sequence
+ * as long as words) instead of the word's index when they are given. */
 static PyObject *
 literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"words", "groups", "n_groups", "record_from", NULL};
-    PyObject *words_arg, *groups_arg;
+    static char *names[] = {"words", "groups", "n_groups", "record_from", "values", NULL};
+    PyObject *words_arg, *groups_arg, *values_arg = Py_None;
     Py_ssize_t n_groups, record_from = -1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOn|n", names, &words_arg, &groups_arg, &n_groups,
-                                     &record_from))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOn|nO", names, &words_arg, &groups_arg, &n_groups,
+                                     &record_from, &values_arg))
         return NULL;
     Literals *t = NULL;
     PyObject *words = NULL, *groups = NULL;
@@ -421,6 +442,15 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     t->n = n;
     t->n_groups = n_groups;
     t->record_from = record_from < 0 || record_from > n_groups ? n_groups : record_from;
+    if (values_arg != Py_None) {
+        t->values = PySequence_Tuple(values_arg);
+        if (t->values == NULL)
+            goto fail;
+        if (PyTuple_GET_SIZE(t->values) != n) {
+            PyErr_SetString(PyExc_ValueError, "one value per word");
+            goto fail;
+        }
+    }
     Py_ssize_t total = 0, total_groups = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *w = PySequence_Fast_GET_ITEM(words, i);
@@ -517,6 +547,15 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         memcpy(t->codes + code_at, flat + flat_offsets[i], (size_t)length * sizeof(Py_UCS4));
         code_at += length;
     }
+    /* within a bucket: words of one or two code points first, then the longer ones in the order of their
+     * remaining code points, so that a scan finds the words that go on like the text by binary search
+     * (a bucket such as "yo" or "th" holds a hundred English words) */
+    sorting_codes = t->codes;
+    for (size_t b = 0; b <= t->mask; b++)
+        if (t->buckets[b].count > 1)
+            qsort(t->entries + t->buckets[b].start, (size_t)t->buckets[b].count, sizeof(Entry), entry_order);
+    for (Py_ssize_t e = 0; e < n; e++)
+        t->entries[e].third = t->entries[e].length > 2 ? (int32_t)t->codes[t->entries[e].codes + 2] : -1;
     /* the codes follow bucket order only loosely (words are placed as they come); lay them out again */
     {
         Py_UCS4 *ordered = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
@@ -550,22 +589,42 @@ fail:
     return NULL;
 }
 
-/* Calls found(word index, end) for every occurrence of every word in text[lo:hi), in order of start. */
+/* The first entry of entries[lo:hi) (sorted on `third`) whose third code point is `code` or more. */
+static inline int32_t
+first_third(const Entry *entries, int32_t lo, int32_t hi, int32_t code)
+{
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (entries[mid].third < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Calls found(word index, end) for every occurrence of every word in text[lo:hi), by start. */
 #define FOR_EACH_OCCURRENCE(t, text, lo, hi, found)                                                  \
     for (Py_ssize_t pos = (lo); pos < (hi); pos++) {                                                 \
         for (int width = 1; width <= 2 && pos + width <= (hi); width++) {                            \
             Py_ssize_t b = find_bucket((t)->buckets, (t)->mask, literal_key((text) + pos, width));   \
             if (b < 0)                                                                               \
                 continue;                                                                            \
-            const Entry *entry = (t)->entries + (t)->buckets[b].start;                               \
-            for (int32_t k = 0; k < (t)->buckets[b].count; k++, entry++) {                           \
-                Py_ssize_t length = entry->length;                                                   \
+            const Entry *entries = (t)->entries + (t)->buckets[b].start;                             \
+            int32_t n_entries = (t)->buckets[b].count, k = 0;                                            \
+            for (; k < n_entries && entries[k].length <= 2; k++)                                         \
+                found(entries[k].word, pos + entries[k].length);                                     \
+            if (k == n_entries || pos + 2 >= (hi))                                                       \
+                continue;                                                                            \
+            int32_t third = (int32_t)(text)[pos + 2];                                                \
+            for (k = first_third(entries, k, n_entries, third); k < n_entries && entries[k].third == third; k++) { \
+                Py_ssize_t length = entries[k].length;                                               \
                 if (pos + length > (hi))                                                             \
                     continue;                                                                        \
-                if (length > 2 && memcmp((t)->codes + entry->codes + 2, (text) + pos + 2,            \
-                                         (size_t)(length - 2) * sizeof(Py_UCS4)) != 0)               \
+                if (length > 3 && memcmp((t)->codes + entries[k].codes + 3, (text) + pos + 3,        \
+                                         (size_t)(length - 3) * sizeof(Py_UCS4)) != 0)               \
                     continue;                                                                        \
-                found(entry->word, pos + length);                                                    \
+                found(entries[k].word, pos + length);                                                \
             }                                                                                        \
         }                                                                                            \
     }
@@ -613,8 +672,9 @@ occurrence_order(const void *a, const void *b)
     return x->length > y->length ? -1 : x->length < y->length;  /* at one end, the longest first */
 }
 
-/* occurrences(text, lo=0, hi=len(text)) -> [(last index, word index), ...] of every occurrence of every word
- * within text[lo:hi], ordered as an Aho-Corasick automaton reports them: by where they end, longest first. */
+/* occurrences(text, lo=0, hi=len(text)) -> [(last index, word index or value), ...] of every occurrence of
+ * every word within text[lo:hi], ordered as an Aho-Corasick automaton reports them: by where they end,
+ * longest first. */
 static PyObject *
 literals_occurrences(Literals *t, PyObject *args)
 {
@@ -671,11 +731,23 @@ literals_occurrences(Literals *t, PyObject *args)
     qsort(found, (size_t)used, sizeof(Occurrence), occurrence_order);
     PyObject *result = PyList_New(used);
     for (Py_ssize_t i = 0; result != NULL && i < used; i++) {
-        PyObject *item = Py_BuildValue("(ni)", found[i].end - 1, found[i].word);
-        if (item == NULL)
-            Py_CLEAR(result);
+        PyObject *item = PyTuple_New(2), *last = PyLong_FromSsize_t(found[i].end - 1), *word;
+        if (t->values != NULL) {
+            word = PyTuple_GET_ITEM(t->values, found[i].word);
+            Py_INCREF(word);
+        }
         else
-            PyList_SET_ITEM(result, i, item);
+            word = PyLong_FromLong(found[i].word);
+        if (item == NULL || last == NULL || word == NULL) {
+            Py_XDECREF(item);
+            Py_XDECREF(last);
+            Py_XDECREF(word);
+            Py_CLEAR(result);
+            break;
+        }
+        PyTuple_SET_ITEM(item, 0, last);
+        PyTuple_SET_ITEM(item, 1, word);
+        PyList_SET_ITEM(result, i, item);
     }
     PyMem_Free(found);
     return result;

@@ -3,7 +3,6 @@ prefilters need, and rule lookups per segment kind."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -32,16 +31,12 @@ class NativeWords:
     """What the engine uses of an ahocorasick.Automaton (`iter`, the same matches in the same order), over
     postguard._native.Literals: about twice as fast on a post, where the C core is built."""
 
-    __slots__ = ("_literals", "_values")
+    __slots__ = ("iter",)
 
     def __init__(self, values: dict[str, Any]) -> None:
-        self._literals = Literals(list(values), [()] * len(values), 0)
-        self._values = tuple(values.values())
-
-    def iter(self, text: str, lo: int = 0, hi: int = sys.maxsize) -> list[tuple[int, Any]]:
-        """(last index, value) of every word found within text[lo:hi], by end, the longest first."""
-        values = self._values
-        return [(last, values[w]) for last, w in self._literals.occurrences(text, lo, hi)]
+        # iter(text, lo=0, hi=len(text)) -> [(last index, value)] of every word found within text[lo:hi], by
+        # end, the longest first
+        self.iter = Literals(list(values), [()] * len(values), 0, values=list(values.values())).occurrences
 
 
 def word_index(values: dict[str, Any]) -> Any:
