@@ -41,7 +41,12 @@ def test_literals_mark_the_groups_of_every_word_that_occurs(native):
     assert literals.groups_found("") == bytes(7)
     assert literals.groups_found("中") == bytes(7)  # a prefix of a word is not the word
     assert literals.groups_found("ab") == bytes([0, 1, 0, 1, 0, 0, 0])  # "abc" runs past the end
-    assert native.all_met(literals.groups_found("abc"), ((3, 4), (0,), (), (1, 3))) == [0, 2, 3]
+    needs = compiler.pack_needs([(3, 4), (0,), (), (1, 3)])
+    assert native.all_met(literals.groups_found("abc"), needs) == [0, 2, 3]
+    with pytest.raises(ValueError, match="out of range"):
+        native.all_met(literals.groups_found("abc"), compiler.pack_needs([(9,)]))
+    with pytest.raises(ValueError, match="not a packed list"):
+        native.all_met(literals.groups_found("abc"), compiler.pack_needs([(1, 2)])[:8])
 
 
 @pytest.mark.parametrize("args, problem", [

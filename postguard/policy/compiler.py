@@ -3,6 +3,7 @@ prefilters need, and rule lookups per segment kind."""
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -123,7 +124,8 @@ class RegexPlan:
     unfiltered: tuple[int, ...]  # entries without a prefilter: always run
     by_key: dict[int, tuple[int, ...]]  # key clause id -> entries
     keys: frozenset[int]
-    needs: tuple[tuple[int, ...], ...]  # per entry, every clause id it needs (for postguard._native.all_met)
+    # per entry, how many clauses it needs and their ids, packed as native int32 for postguard._native.all_met
+    needs: bytes
     # per entry, the native_literals group of its start words (-1: none), whose positions Literals.scan gives
     start_groups: tuple[int, ...]
 
@@ -233,9 +235,14 @@ class CompiledPolicy:
                     entries.append((ri, mi, m, frozenset(ids)))
             plan = self.regex_plan[key] = RegexPlan(
                 entries, tuple(unfiltered), {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key),
-                tuple(self.prefilters.get((ri, mi), ()) for ri, mi, _m, _n in entries),
+                pack_needs([self.prefilters.get((ri, mi), ()) for ri, mi, _m, _n in entries]),
                 tuple(self.start_groups.get((ri, mi), -1) for ri, mi, _m, _n in entries))
         return plan
+
+
+def pack_needs(needs: list[tuple[int, ...]]) -> bytes:
+    """Entries of clause ids in postguard._native.all_met's form: per entry its length, then its ids."""
+    return array("i", [x for ids in needs for x in (len(ids), *ids)]).tobytes()
 
 
 def _langs_apply(rule: Rule, langs: tuple[str, ...]) -> bool:
