@@ -132,7 +132,8 @@ def main() -> None:
     policy = load_policy()
     posts = corpus_posts(args.posts)
     print(f"policy: {len(policy.rules)} rules, {keyword_count(policy)} keywords, "
-          f"{sum(1 for r in policy.rules for m in r.matchers if m.kind == 'regex')} regexes")
+          f"{sum(1 for r in policy.rules for m in r.matchers if m.kind == 'regex')} regexes; C core (postguard._native) "
+          f"{'built' if policy.compiled.native_literals is not None else 'NOT built: pure-Python path'}")
     base = throughput(policy, posts)
     print(f"throughput, violation-dense posts: {base:,.0f} posts/s ({1e3 / base:.3f} ms/post)   target >= 3,000")
     clean = throughput(policy, corpus_posts(args.posts, compliant_only=True))
