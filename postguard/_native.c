@@ -186,6 +186,8 @@ fail:
     return NULL;
 }
 
+static int positive_only;  /* set by positive_units() around its pass: only weights above zero count */
+
 static inline void
 count(FeatureTable *t, Py_ssize_t f, int han_pair_only, int64_t *sums)
 {
@@ -196,7 +198,8 @@ count(FeatureTable *t, Py_ssize_t f, int han_pair_only, int64_t *sums)
         return;
     r[R_STAMP] = (int32_t)t->generation;
     for (int j = 0; j < t->k; j++)
-        sums[j] += r[R_WEIGHTS + j];
+        if (!positive_only || r[R_WEIGHTS + j] > 0)
+            sums[j] += r[R_WEIGHTS + j];
 }
 
 static inline int
@@ -211,20 +214,19 @@ continues_word(Py_UCS4 c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'';
 }
 
-/* scores(lower) -> tuple of k floats: for each model, the sum of the weights of the features present. */
-static PyObject *
-table_scores(FeatureTable *t, PyObject *arg)
+/* Adds up, per model, the weights (in thousandths) of the features of `arg`, each feature once. */
+static int
+sum_features(FeatureTable *t, PyObject *arg, int64_t *sums)
 {
     if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "scores() takes a str");
-        return NULL;
+        PyErr_SetString(PyExc_TypeError, "a FeatureTable scores a str");
+        return -1;
     }
     Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
     Py_UCS4 *text = PyUnicode_AsUCS4Copy(arg);
     if (text == NULL)
-        return NULL;
-    int64_t sums[64];
-    memset(sums, 0, sizeof(sums));
+        return -1;
+    memset(sums, 0, 64 * sizeof(int64_t));
     if (++t->generation == 0) {  /* wrapped: forget every stamp */
         for (Py_ssize_t f = 0; f < t->n; f++)
             record(t, f)[R_STAMP] = 0;
@@ -264,7 +266,8 @@ table_scores(FeatureTable *t, PyObject *arg)
                 Py_UCS4 *joined = pair <= 128 ? buffer : PyMem_Malloc((size_t)pair * sizeof(Py_UCS4));
                 if (joined == NULL) {
                     PyMem_Free(text);
-                    return PyErr_NoMemory();
+                    PyErr_NoMemory();
+                    return -1;
                 }
                 memcpy(joined, text + last_start, (size_t)(last_end - last_start) * sizeof(Py_UCS4));
                 joined[last_end - last_start] = ' ';
@@ -279,21 +282,52 @@ table_scores(FeatureTable *t, PyObject *arg)
         i = j;
     }
     PyMem_Free(text);
-    PyObject *result = PyTuple_New(t->k);
-    if (result == NULL)
+    return 0;
+}
+
+/* scores(lower) -> tuple of k floats: for each model, the sum of the weights of the features present. */
+static PyObject *
+table_scores(FeatureTable *t, PyObject *arg)
+{
+    int64_t sums[64];
+    if (sum_features(t, arg, sums) < 0)
         return NULL;
-    for (int j = 0; j < t->k; j++) {
+    PyObject *result = PyTuple_New(t->k);
+    for (int j = 0; result != NULL && j < t->k; j++) {
         PyObject *value = PyFloat_FromDouble((double)sums[j] / 1000.0);
-        if (value == NULL) {
-            Py_DECREF(result);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(result, j, value);
+        if (value == NULL)
+            Py_CLEAR(result);
+        else
+            PyTuple_SET_ITEM(result, j, value);
+    }
+    return result;
+}
+
+/* positive_units(lower) -> tuple of k ints: for each model, the sum of the weights above zero of the
+ * features present, in thousandths (how much a sentence speaks for a category). */
+static PyObject *
+table_positive_units(FeatureTable *t, PyObject *arg)
+{
+    int64_t sums[64];
+    positive_only = 1;
+    int status = sum_features(t, arg, sums);
+    positive_only = 0;
+    if (status < 0)
+        return NULL;
+    PyObject *result = PyTuple_New(t->k);
+    for (int j = 0; result != NULL && j < t->k; j++) {
+        PyObject *value = PyLong_FromLongLong(sums[j]);
+        if (value == NULL)
+            Py_CLEAR(result);
+        else
+            PyTuple_SET_ITEM(result, j, value);
     }
     return result;
 }
 
 static PyMethodDef table_methods[] = {
+    {"positive_units", (PyCFunction)table_positive_units, METH_O,
+     "positive_units(lower) -> per model, the sum of the positive weights (thousandths) of its features"},
     {"scores", (PyCFunction)table_scores, METH_O,
      "scores(lower) -> per model, the sum of the weights (in units) of the features of `lower`"},
     {NULL, NULL, 0, NULL},

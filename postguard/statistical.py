@@ -114,8 +114,20 @@ class ModelFile:
                      for k, bias in enumerate(self.biases))
 
     def weight(self, feature: str, k: int) -> float:
+        return self.units(feature, k) / SCALE
+
+    def units(self, feature: str, k: int) -> int:
+        """The feature's weight in model k, in thousandths (0 when the feature is unknown)."""
         value = self.packed.get(feature)
-        return 0.0 if value is None else (((value >> (LANE * k)) & _LANE_MASK) - OFFSET) / SCALE
+        return 0 if value is None else ((value >> (LANE * k)) & _LANE_MASK) - OFFSET
+
+    def positive_units(self, lower: str, k: int) -> int:
+        """How much `lower` speaks for model k's category: the sum of its features' weights above zero, in
+        thousandths (integers, so that the C scorer and Python agree exactly)."""
+        table = self._table
+        if table is not None:
+            return int(table.positive_units(lower)[k])
+        return sum(w for w in (self.units(f, k) for f in features(lower)) if w > 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,18 +154,18 @@ class TextModel:
         """Of the sentences (spans of `lower`, as the engine splits them), the one whose features weigh
         most for this category (the whole text if none weighs), without surrounding blanks, and its
         features."""
-        best, span, best_found = 0.0, (0, len(lower)), set()
+        best, span = 0, (0, len(lower))
         for start, end in sentences:
-            found = features(lower[start:end])
-            weight = sum(w for w in (self.file.weight(f, self.lane) for f in found) if w > 0)
+            weight = self.file.positive_units(lower[start:end], self.lane)
             if weight > best:
-                best, span, best_found = weight, (start, end), found
+                best, span = weight, (start, end)
         start, end = span
+        found = features(lower[start:end]) if best else features(lower)
         while start < end and lower[start].isspace():
             start += 1
         while end > start and lower[end - 1].isspace():
             end -= 1
-        return start, end, best_found or features(lower)
+        return start, end, found
 
 
 def load_models(path: str) -> dict[str, TextModel]:

@@ -210,6 +210,12 @@ def test_the_c_scorer_gives_exactly_the_python_scores_on_every_labelled_post():
     assert len(texts) > 20_000
     differ = [t for t in map(lower, texts + EDGE_TEXTS) if file.text_logits(t) != file.logits(features(t))]
     assert differ == []
+    # the evidence sentence is chosen by the positive weights alone, the same way in C and in Python
+    lanes = range(len(file.names))
+    differ = [t for t in map(lower, texts[::10] + EDGE_TEXTS)
+              if [file.positive_units(t, k) for k in lanes]
+              != [sum(w for w in (file.units(f, k) for f in features(t)) if w > 0) for k in lanes]]
+    assert differ == []
 
 
 def test_the_c_scorer_counts_each_feature_once_and_only_han_pairs_as_pairs():
@@ -225,6 +231,7 @@ def test_the_c_scorer_counts_each_feature_once_and_only_han_pairs_as_pairs():
     assert table.scores("说中文") == (4.0, -0.004)
     assert table.scores("x٣٤") == (48.0, -0.048)  # a digit run stands alone after a letter
     assert table.scores("") == (0.0, 0.0)
+    assert table.positive_units("ab  cd") == (11000, 0)  # the negative weights left out
 
 
 @pytest.mark.parametrize("args, problem", [
