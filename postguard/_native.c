@@ -723,16 +723,16 @@ literals_occurrences(Literals *t, PyObject *args)
         lo = 0;
     if (lo >= hi)
         return PyList_New(0);
-    /* only the window is read: context windows are a few dozen characters of a long text */
+    /* only the window is read (context windows are a few dozen characters of a long text), into a buffer
+     * indexed by positions in the whole text */
     Py_UCS4 small[512];
-    Py_UCS4 *window = hi - lo <= 512 ? small : PyMem_Malloc((size_t)(hi - lo) * sizeof(Py_UCS4));
-    if (window == NULL)
+    Py_UCS4 *text = hi <= 512 ? small : PyMem_Malloc((size_t)hi * sizeof(Py_UCS4));
+    if (text == NULL)
         return PyErr_NoMemory();
     int kind = PyUnicode_KIND(arg);
     const void *data = PyUnicode_DATA(arg);
     for (Py_ssize_t i = lo; i < hi; i++)
-        window[i - lo] = PyUnicode_READ(kind, data, i);
-    Py_UCS4 *text = window - lo;  /* indexed by positions in the whole text */
+        text[i] = PyUnicode_READ(kind, data, i);
     Py_ssize_t used = 0, capacity = 64;
     Occurrence *found = PyMem_Malloc((size_t)capacity * sizeof(Occurrence));
     int failed = found == NULL;
@@ -756,8 +756,8 @@ literals_occurrences(Literals *t, PyObject *args)
     }
     FOR_EACH_OCCURRENCE(t, text, lo, hi, COLLECT)
 #undef COLLECT
-    if (window != small)
-        PyMem_Free(window);
+    if (text != small)
+        PyMem_Free(text);
     if (failed) {
         PyMem_Free(found);
         return PyErr_NoMemory();
