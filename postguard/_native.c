@@ -663,34 +663,6 @@ first_third(const Entry *entries, int32_t lo, int32_t hi, int32_t code)
         }                                                                                            \
     }
 
-/* groups_found(text) -> bytes with a 1 for every group that a word occurring in `text` belongs to. */
-static PyObject *
-literals_groups_found(Literals *t, PyObject *arg)
-{
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "groups_found() takes a str");
-        return NULL;
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
-    Py_UCS4 *text = PyUnicode_AsUCS4Copy(arg);
-    if (text == NULL)
-        return NULL;
-    PyObject *result = PyBytes_FromStringAndSize(NULL, t->n_groups);
-    if (result == NULL) {
-        PyMem_Free(text);
-        return NULL;
-    }
-    char *flags = PyBytes_AS_STRING(result);
-    memset(flags, 0, (size_t)t->n_groups);
-#define MARK_GROUPS(w, end)                                                         \
-    for (Py_ssize_t g = t->group_offsets[w]; g < t->group_offsets[(w) + 1]; g++) \
-        flags[t->groups[g]] = 1;
-    FOR_EACH_OCCURRENCE(t, text, 0, n, MARK_GROUPS)
-#undef MARK_GROUPS
-    PyMem_Free(text);
-    return result;
-}
-
 typedef struct {
     Py_ssize_t end;
     Py_ssize_t length;
@@ -801,8 +773,9 @@ start_order(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
-/* scan(text) -> (flags, starts): `flags` as groups_found gives them; `starts` {group: [start, ...]} for the
- * groups numbered record_from or more that occur: where their words start, ascending, each once. */
+/* scan(text) -> (flags, starts): `flags` a byte per group, 1 where a word of the group occurs in `text`;
+ * `starts` {group: [start, ...]} for the groups numbered record_from or more that occur: where their words
+ * start, ascending, each once. */
 static PyObject *
 literals_scan(Literals *t, PyObject *arg)
 {
@@ -928,11 +901,9 @@ literals_all_met(PyObject *module, PyObject *args)
 
 static PyMethodDef literals_methods[] = {
     {"occurrences", (PyCFunction)literals_occurrences, METH_VARARGS,
-     "occurrences(text, lo=0, hi=len(text)) -> [(last index, word index)], by end, longest first"},
+     "occurrences(text, lo=0, hi=len(text)) -> [(last index, word index or value)], by end, longest first"},
     {"scan", (PyCFunction)literals_scan, METH_O,
-     "scan(text) -> (flags as groups_found, {group: [start, ...]} for groups numbered record_from or more)"},
-    {"groups_found", (PyCFunction)literals_groups_found, METH_O,
-     "groups_found(text) -> bytes: 1 for each group that a word found in `text` belongs to"},
+     "scan(text) -> (flags: a 1 per group with a word in `text`, {group: [start, ...]} from record_from on)"},
     {NULL, NULL, 0, NULL},
 };
 

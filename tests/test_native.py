@@ -37,16 +37,24 @@ def corpus_texts() -> list[str]:
 def test_literals_mark_the_groups_of_every_word_that_occurs(native):
     words = ["in", "a", "中文", "ab", "abc", "c"]
     literals = native.Literals(words, [[0], [1], [2], [3], [3, 4], [5]], 7)
-    assert literals.groups_found("xabc 中文") == bytes([0, 1, 1, 1, 1, 1, 0])  # overlapping words all count
-    assert literals.groups_found("") == bytes(7)
-    assert literals.groups_found("中") == bytes(7)  # a prefix of a word is not the word
-    assert literals.groups_found("ab") == bytes([0, 1, 0, 1, 0, 0, 0])  # "abc" runs past the end
+    assert literals.scan("xabc 中文")[0] == bytes([0, 1, 1, 1, 1, 1, 0])  # overlapping words all count
+    assert literals.scan("") == (bytes(7), {})
+    assert literals.scan("中")[0] == bytes(7)  # a prefix of a word is not the word
+    assert literals.scan("ab")[0] == bytes([0, 1, 0, 1, 0, 0, 0])  # "abc" runs past the end
     needs = compiler.pack_needs([(3, 4), (0,), (), (1, 3)])
-    assert native.all_met(literals.groups_found("abc"), needs) == [0, 2, 3]
+    flags = literals.scan("abc")[0]
+    assert native.all_met(flags, needs) == [0, 2, 3]
     with pytest.raises(ValueError, match="out of range"):
-        native.all_met(literals.groups_found("abc"), compiler.pack_needs([(9,)]))
+        native.all_met(flags, compiler.pack_needs([(9,)]))
     with pytest.raises(ValueError, match="not a packed list"):
-        native.all_met(literals.groups_found("abc"), compiler.pack_needs([(1, 2)])[:8])
+        native.all_met(flags, compiler.pack_needs([(1, 2)])[:8])
+
+
+def test_literals_report_where_the_words_of_recorded_groups_start(native):
+    literals = native.Literals(["ab", "b", "abc", "x"], [[0], [1], [1], [2]], 3, 1)  # groups 1, 2 recorded
+    flags, starts = literals.scan("abcab xb")
+    assert flags == bytes([1, 1, 1])
+    assert starts == {1: [0, 1, 4, 7], 2: [6]}  # each start once ("abc" and "b" overlap), ascending
 
 
 @pytest.mark.parametrize("args, problem", [
