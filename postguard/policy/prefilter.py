@@ -206,8 +206,9 @@ def required_literals(source: str, flags: int = 0) -> tuple[Clause, ...]:
 
 def _starts(items: Any) -> frozenset[str] | None:
     """Lower-cased strings one of which begins every match of the sequence; None when unknown."""
+    items = list(items)
     prefix: frozenset[str] = frozenset({""})
-    for op, av in items:
+    for index, (op, av) in enumerate(items):
         if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
             continue  # consumes nothing: the match still starts at the next part
         exact = _node(op, av).exact
@@ -217,7 +218,11 @@ def _starts(items: Any) -> frozenset[str] | None:
                 return prefix if "" not in prefix else None
             prefix = joined
             continue
-        inner = _part_starts(op, av)
+        if op in _REPEATS and av[0] == 0:  # optional: the match starts as the part does, or as the rest does
+            body, rest = _starts(av[2]), _starts(items[index + 1:])
+            inner = None if body is None or rest is None or len(body | rest) > MAX_EXACT else body | rest
+        else:
+            inner = _part_starts(op, av)
         if inner is None:
             return prefix if "" not in prefix else None
         joined = _product(prefix, inner)

@@ -89,13 +89,15 @@ def test_every_builtin_regex_that_matches_an_example_satisfies_its_prefilter(bui
     (r"(?i:Dr)\.?\s+\w+", {"dr"}),  # lower-cased, as in the text the engine searches
     (r"(?:ab|cd)(?:e|f)x", {"abex", "abfx", "cdex", "cdfx"}),  # as long as the start is known
     (r"(?:bed|room)+\s\d", {"bed", "room"}),  # a repeat starts as its body does
+    (r"(?:Dr\.?\s*)?(?<!not )sponsored", {"dr", "sponsored"}),  # an optional part, or what follows it
+    (r"(?:有|一位)?(?:新手)?家(?:长|属)", {"有", "一位", "新手", "家长", "家属"}),
 ])
 def test_start_words_begin_every_match(pattern, starts):
     assert start_literals(pattern) == frozenset(starts)
 
 
 @pytest.mark.parametrize("pattern", [
-    r"\d+\s*床", r"(?:Mr\.?)?\s*Smith", r"(?:abc|\w+)x", r"a?b", r"(?<=bed\s)\d+|x",
+    r"\d+\s*床", r"(?:Mr\.?)?\s*Smith", r"(?:abc|\w+)x", r"(?<=bed\s)\d+|x", r"(?:ab)?\d",
 ])
 def test_no_start_words_where_a_match_could_start_anywhere(pattern):
     assert start_literals(pattern) is None
