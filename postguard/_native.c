@@ -186,10 +186,9 @@ fail:
     return NULL;
 }
 
-static int positive_only;  /* set by positive_units() around its pass: only weights above zero count */
-
+/* Adds feature f's weights to sums, once per call (only those above zero with positive_only). */
 static inline void
-count(FeatureTable *t, Py_ssize_t f, int han_pair_only, int64_t *sums)
+count(FeatureTable *t, Py_ssize_t f, int han_pair_only, int positive_only, int64_t *sums)
 {
     if (f < 0)
         return;
@@ -216,7 +215,7 @@ continues_word(Py_UCS4 c)
 
 /* Adds up, per model, the weights (in thousandths) of the features of `arg`, each feature once. */
 static int
-sum_features(FeatureTable *t, PyObject *arg, int64_t *sums)
+sum_features(FeatureTable *t, PyObject *arg, int positive_only, int64_t *sums)
 {
     if (!PyUnicode_Check(arg)) {
         PyErr_SetString(PyExc_TypeError, "a FeatureTable scores a str");
@@ -234,9 +233,9 @@ sum_features(FeatureTable *t, PyObject *arg, int64_t *sums)
     }
     /* every character, and every pair of adjacent Han characters */
     for (Py_ssize_t i = 0; i < n; i++) {
-        count(t, lookup(t, text + i, 1), 0, sums);
+        count(t, lookup(t, text + i, 1), 0, positive_only, sums);
         if (i + 1 < n)
-            count(t, lookup(t, text + i, 2), 1, sums);
+            count(t, lookup(t, text + i, 2), 1, positive_only, sums);
     }
     /* words and digit runs, and pairs of them with only spaces or tabs between */
     Py_UCS4 buffer[128];
@@ -256,7 +255,7 @@ sum_features(FeatureTable *t, PyObject *arg, int64_t *sums)
             i++;
             continue;
         }
-        count(t, lookup(t, text + i, j - i), 0, sums);
+        count(t, lookup(t, text + i, j - i), 0, positive_only, sums);
         if (last_end >= 0 && last_end < i) {
             Py_ssize_t g = last_end;
             while (g < i && (text[g] == ' ' || text[g] == '\t'))
@@ -272,7 +271,7 @@ sum_features(FeatureTable *t, PyObject *arg, int64_t *sums)
                 memcpy(joined, text + last_start, (size_t)(last_end - last_start) * sizeof(Py_UCS4));
                 joined[last_end - last_start] = ' ';
                 memcpy(joined + (last_end - last_start) + 1, text + i, (size_t)(j - i) * sizeof(Py_UCS4));
-                count(t, lookup(t, joined, pair), 0, sums);
+                count(t, lookup(t, joined, pair), 0, positive_only, sums);
                 if (joined != buffer)
                     PyMem_Free(joined);
             }
@@ -285,22 +284,27 @@ sum_features(FeatureTable *t, PyObject *arg, int64_t *sums)
     return 0;
 }
 
-/* scores(lower) -> tuple of k floats: for each model, the sum of the weights of the features present. */
+/* The per-model sums as a tuple: of floats (weights) or of ints (thousandths). */
 static PyObject *
-table_scores(FeatureTable *t, PyObject *arg)
+sums_tuple(const int64_t *sums, int k, int in_thousandths)
 {
-    int64_t sums[64];
-    if (sum_features(t, arg, sums) < 0)
-        return NULL;
-    PyObject *result = PyTuple_New(t->k);
-    for (int j = 0; result != NULL && j < t->k; j++) {
-        PyObject *value = PyFloat_FromDouble((double)sums[j] / 1000.0);
+    PyObject *result = PyTuple_New(k);
+    for (int j = 0; result != NULL && j < k; j++) {
+        PyObject *value = in_thousandths ? PyLong_FromLongLong(sums[j]) : PyFloat_FromDouble((double)sums[j] / 1000.0);
         if (value == NULL)
             Py_CLEAR(result);
         else
             PyTuple_SET_ITEM(result, j, value);
     }
     return result;
+}
+
+/* scores(lower) -> tuple of k floats: for each model, the sum of the weights of the features present. */
+static PyObject *
+table_scores(FeatureTable *t, PyObject *arg)
+{
+    int64_t sums[64];
+    return sum_features(t, arg, 0, sums) < 0 ? NULL : sums_tuple(sums, t->k, 0);
 }
 
 /* positive_units(lower) -> tuple of k ints: for each model, the sum of the weights above zero of the
@@ -309,27 +313,14 @@ static PyObject *
 table_positive_units(FeatureTable *t, PyObject *arg)
 {
     int64_t sums[64];
-    positive_only = 1;
-    int status = sum_features(t, arg, sums);
-    positive_only = 0;
-    if (status < 0)
-        return NULL;
-    PyObject *result = PyTuple_New(t->k);
-    for (int j = 0; result != NULL && j < t->k; j++) {
-        PyObject *value = PyLong_FromLongLong(sums[j]);
-        if (value == NULL)
-            Py_CLEAR(result);
-        else
-            PyTuple_SET_ITEM(result, j, value);
-    }
-    return result;
+    return sum_features(t, arg, 1, sums) < 0 ? NULL : sums_tuple(sums, t->k, 1);
 }
 
 static PyMethodDef table_methods[] = {
     {"positive_units", (PyCFunction)table_positive_units, METH_O,
      "positive_units(lower) -> per model, the sum of the positive weights (thousandths) of its features"},
     {"scores", (PyCFunction)table_scores, METH_O,
-     "scores(lower) -> per model, the sum of the weights (in units) of the features of `lower`"},
+     "scores(lower) -> per model, the sum of the weights of the features of `lower`"},
     {NULL, NULL, 0, NULL},
 };
 
