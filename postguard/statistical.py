@@ -199,17 +199,17 @@ def _model_file(data: bytes) -> ModelFile:
     try:
         vocabulary = content["features"]
         models = content["models"]
-        lanes = []
-        for k, (name, m) in enumerate(models.items()):
+        thousandths = []  # per model: its weights as the integers both the packed lanes and the C table hold
+        for name, m in models.items():
             if len(m["weights"]) != len(vocabulary):
                 raise ModelError(f"model {name!r} has {len(m['weights'])} weights for {len(vocabulary)} features; "
                                  "regenerate it with tools/train_model.py")
             if any(abs(w) >= OFFSET / SCALE for w in m["weights"]):
                 raise ModelError(f"model {name!r} has a weight beyond ±{OFFSET // SCALE}; retrain it with "
                                  "stronger regularisation")
-            lanes.append([(round(w * SCALE) + OFFSET) << (LANE * k) for w in m["weights"]])
-        rows = zip(*(m["weights"] for m in models.values()), strict=True)
-        units = array("i", (round(w * SCALE) for row in rows for w in row))
+            thousandths.append([round(w * SCALE) for w in m["weights"]])
+        lanes = [[(w + OFFSET) << (LANE * k) for w in weights] for k, weights in enumerate(thousandths)]
+        units = array("i", (w for row in zip(*thousandths, strict=True) for w in row))
         return ModelFile(tuple(models), tuple(float(m["bias"]) for m in models.values()),
                          tuple(float(m["threshold"]) for m in models.values()),
                          dict(zip(vocabulary, map(sum, zip(*lanes, strict=True)), strict=True)) if lanes else {},
