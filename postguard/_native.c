@@ -561,42 +561,29 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         t->buckets[b].start = start;
         start += draft[d].count;
     }
-    Py_ssize_t code_at = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_ssize_t length = flat_offsets[i + 1] - flat_offsets[i];
         Bucket *bucket = &t->buckets[find_bucket(t->buckets, t->mask, literal_key(flat + flat_offsets[i], length))];
         Entry *e = &t->entries[bucket->start + bucket->count++];
         e->length = (int32_t)length;
         e->word = (int32_t)i;
-        e->codes = (int32_t)code_at;
-        memcpy(t->codes + code_at, flat + flat_offsets[i], (size_t)length * sizeof(Py_UCS4));
-        code_at += length;
+        e->codes = (int32_t)flat_offsets[i];  /* into flat until the words are laid out below */
     }
     /* within a bucket: words of one or two code points first, then the longer ones in the order of their
      * remaining code points, so that a scan finds the words that go on like the text by binary search
      * (a bucket such as "yo" or "th" holds a hundred English words) */
-    sorting_codes = t->codes;
+    sorting_codes = flat;
     for (size_t b = 0; b <= t->mask; b++)
         if (t->buckets[b].count > 1)
             qsort(t->entries + t->buckets[b].start, (size_t)t->buckets[b].count, sizeof(Entry), entry_order);
-    for (Py_ssize_t e = 0; e < n; e++)
-        t->entries[e].third = t->entries[e].length > 2 ? (int32_t)t->codes[t->entries[e].codes + 2] : -1;
-    /* the codes follow bucket order only loosely (words are placed as they come); lay them out again */
-    {
-        Py_UCS4 *ordered = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
-        if (ordered == NULL) {
-            PyErr_NoMemory();
-            goto fail;
-        }
-        Py_ssize_t o = 0;
-        for (Py_ssize_t e = 0; e < n; e++) {
-            Entry *entry = &t->entries[e];
-            memcpy(ordered + o, t->codes + entry->codes, (size_t)entry->length * sizeof(Py_UCS4));
-            entry->codes = (int32_t)o;
-            o += entry->length;
-        }
-        PyMem_Free(t->codes);
-        t->codes = ordered;
+    /* the words' code points in entry order, so that a bucket is read in one sweep */
+    Py_ssize_t code_at = 0;
+    for (Py_ssize_t e = 0; e < n; e++) {
+        Entry *entry = &t->entries[e];
+        entry->third = entry->length > 2 ? (int32_t)flat[entry->codes + 2] : -1;
+        memcpy(t->codes + code_at, flat + entry->codes, (size_t)entry->length * sizeof(Py_UCS4));
+        entry->codes = (int32_t)code_at;
+        code_at += entry->length;
     }
     PyMem_Free(draft);
     PyMem_Free(flat);
