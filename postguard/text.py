@@ -13,8 +13,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import regex
+
+try:
+    from postguard._native import CharMap, han_and_latin_words
+except ImportError:  # built without a C compiler: the standard library does the same, more slowly
+    CharMap = han_and_latin_words = None
 
 # zero-width and other invisible characters that evade keyword matching when slipped inside words
 _INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
@@ -22,7 +28,7 @@ _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 # a space, dash or dot between digit groups of a phone- or ID-like run (at least 7 digits in all)
 _DIGIT_RUN = regex.compile(r"(?<![\d])\+?\d{1,6}(?:[ \-.\u00a0]\d{1,6}){1,5}(?!\d)")
 _DATE_LIKE = regex.compile(r"\d{4}[-.](0?[1-9]|1[0-2])[-.](0?[1-9]|[12]\d|3[01])")
-_SEPARATED_DIGITS = regex.compile(r"\d[ \-.\u00a0]\d")  # cheap test before the digit-run search
+_SEPARATED_DIGITS = re.compile(r"\d[ \-.\u00a0]\d")  # cheap test before the digit-run search (stdlib: faster)
 _CJK = regex.compile(r"\p{Han}")
 _LATIN_WORD = regex.compile(r"[A-Za-z]{2,}")
 
@@ -90,8 +96,16 @@ def _mappable() -> re.Pattern[str]:
     return re.compile("[" + re.escape(keys) + "]")
 
 
+@lru_cache(maxsize=1)
+def _native_map() -> Any:
+    return CharMap(_char_table()) if CharMap is not None else None
+
+
 def _map_chars(text: str) -> str:
     """Apply the one-to-one table (full-width forms, dashes, traditional -> simplified)."""
+    native = _native_map()
+    if native is not None:
+        return str(native.map(text))
     table = _char_table()
     return _mappable().sub(lambda m: table[ord(m.group())], text)
 
@@ -109,8 +123,13 @@ def normalise(text: str) -> Normalised:
         return Normalised(text, mapped, None, None)
     # most characters stay as they are: only deleted ones and those NFKC changes are handled one by one
     changed = set(deletions)
-    if needs_nfkc:
-        changed.update(i for i, ch in enumerate(mapped) if not ch.isascii() and _nfkc(ch) != ch)
+    if needs_nfkc:  # each distinct character once: a post repeats most of its characters
+        for ch in set(mapped):
+            if not ch.isascii() and _nfkc(ch) != ch:
+                i = mapped.find(ch)
+                while i >= 0:
+                    changed.add(i)
+                    i = mapped.find(ch, i + 1)
     out: list[str] = []
     starts: list[int] = []
     pos = 0
@@ -128,7 +147,7 @@ def normalise(text: str) -> Normalised:
     return Normalised(text, "".join(out), tuple(starts), ends)
 
 
-_INVISIBLE_RE = regex.compile("[" + _INVISIBLE + "]")
+_INVISIBLE_RE = re.compile("[" + _INVISIBLE + "]")
 
 
 def _deletions(text: str) -> set[int]:
@@ -171,8 +190,11 @@ _LATIN_WORDS = re.compile("[A-Za-z]{2,}")
 
 def main_language(text: str) -> str:
     """The language a post is mostly written in: zh if Chinese characters outnumber Latin words."""
-    han = len(text) - len(_HAN_RUNS.sub("", text))
-    words = _LATIN_WORDS.subn("", text)[1]
+    if han_and_latin_words is not None:
+        han, words = han_and_latin_words(text)
+    else:
+        han = len(text) - len(_HAN_RUNS.sub("", text))
+        words = _LATIN_WORDS.subn("", text)[1]
     return "zh" if han >= max(2, words) else "en"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from postguard import engine
+from postguard import text as normaliser
 from postguard.engine import prepare
 from postguard.model import Segment
 from postguard.policy import compiler
@@ -118,9 +119,46 @@ def test_a_scan_finds_the_same_with_and_without_the_c_core(native, monkeypatch):
 
     with_core = findings(load_policy())
     monkeypatch.setattr(compiler, "Literals", None)  # context windows too are compiled without it
+    monkeypatch.setattr(normaliser, "CharMap", None)
+    monkeypatch.setattr(normaliser, "han_and_latin_words", None)
     compiler.word_automaton.cache_clear()
+    normaliser._native_map.cache_clear()
     policy = load_policy()
     assert policy.compiled.native_literals is None
     without = findings(policy)
     compiler.word_automaton.cache_clear()
+    normaliser._native_map.cache_clear()
     assert with_core == without
+
+
+# full-width forms and space, dashes, traditional characters, NFKC-only forms, invisible characters, a
+# separated phone number, characters beyond the BMP (a Han extension B one among them), mixed scripts
+AWKWARD = [
+    "１３８ １２３４ ５６７８ 電話 ｈｅｌｌｏ—world　①② ﬁ … ㎏ 𠀀𡈽 \u200bx\u00ad y",
+    "臺灣醫院的醫師與病人說：「別擔心」－ＯＫ", "ǅ ß İ Ⅻ ｶﾞ ＡＢ a b ab 1a2b", "", "😀 emoji only",
+]
+
+
+def test_text_preparation_is_the_same_with_and_without_the_c_core(native, monkeypatch):
+    texts = corpus_texts()[::3] + AWKWARD
+    texts += [t.upper() for t in texts]
+    prepared = [(normaliser.normalise(t), normaliser.main_language(t)) for t in texts]
+    assert normaliser._native_map() is not None
+    monkeypatch.setattr(normaliser, "CharMap", None)
+    monkeypatch.setattr(normaliser, "han_and_latin_words", None)
+    normaliser._native_map.cache_clear()
+    try:
+        assert [(normaliser.normalise(t), normaliser.main_language(t)) for t in texts] == prepared
+    finally:
+        normaliser._native_map.cache_clear()
+
+
+def test_the_char_map_replaces_only_what_its_table_holds(native):
+    char_map = native.CharMap({ord("a"): "b", 0x20000: "x", ord("電"): "电"})
+    assert char_map.map("a電c𠀀") == "b电cx"
+    unchanged = "nothing to edit 中文"
+    assert char_map.map(unchanged) is unchanged
+    assert native.CharMap({}).map("abc") == "abc"
+    with pytest.raises(ValueError, match="single characters"):
+        native.CharMap({ord("a"): "bc"})
+    assert native.han_and_latin_words("ab c 中文x 𠀀 Ｈｉ") == (3, 1)  # full-width letters are not ASCII
