@@ -896,6 +896,190 @@ static PyTypeObject LiteralsType = {
     .tp_methods = literals_methods,
 };
 
+/* ---- regexes at their start positions ----------------------------------------------------------------
+ *
+ * The engine runs each regex whose prefilter a segment meets, either at the positions where its start words
+ * occur (pattern.match at each, past the end of the previous match: what finditer finds, given every place
+ * a match can start) or over the whole text. In Python the loop around those calls cost about as much as
+ * the matching itself on a typical post; here the calls are the same and the loop is C.
+ */
+static PyObject *str_pattern, *str_match, *str_finditer, *str_span;
+
+/* The longest run of decimal digits (what the standard library's \d+ finds) in text. */
+static Py_ssize_t
+longest_digit_run(PyObject *text)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), run = 0, longest = 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) {
+            if (++run > longest)
+                longest = run;
+        }
+        else
+            run = 0;
+    }
+    return longest;
+}
+
+/* (start, end) of a span() result; -1 on error. */
+static int
+span_of(PyObject *match, PyObject *group, Py_ssize_t *start, Py_ssize_t *end)
+{
+    PyObject *span = group == Py_None ? PyObject_CallMethodNoArgs(match, str_span)
+                                      : PyObject_CallMethodOneArg(match, str_span, group);
+    if (span == NULL)
+        return -1;
+    int ok = PyTuple_Check(span) && PyTuple_GET_SIZE(span) == 2;
+    if (ok) {
+        *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+        *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        ok = !PyErr_Occurred();
+    }
+    else
+        PyErr_SetString(PyExc_TypeError, "span() did not give a pair");
+    Py_DECREF(span);
+    return ok ? 0 : -1;
+}
+
+static int
+append_span(PyObject *found, PyObject *index, Py_ssize_t start, Py_ssize_t end)
+{
+    if (start < 0 || end <= start)  /* an unset group, an empty match */
+        return 0;
+    PyObject *item = Py_BuildValue("(Onn)", index, start, end);
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append(found, item);
+    Py_DECREF(item);
+    return failed;
+}
+
+/* Appends (index, start, end) for the match's span (of `group` unless None), unless empty or unset. */
+static int
+add_span(PyObject *found, PyObject *index, PyObject *match, PyObject *group)
+{
+    Py_ssize_t start, end;
+    if (span_of(match, group, &start, &end) < 0)
+        return -1;
+    return append_span(found, index, start, end);
+}
+
+/* Matches of one regex: at each of `positions` (None: over the whole text). */
+static int
+run_regex(PyObject *found, PyObject *index, PyObject *pattern, PyObject *group, PyObject *text,
+          PyObject *positions)
+{
+    if (positions == NULL) {
+        PyObject *matches = PyObject_CallMethodOneArg(pattern, str_finditer, text), *match;
+        if (matches == NULL)
+            return -1;
+        int failed = 0;
+        while (!failed && (match = PyIter_Next(matches)) != NULL) {
+            failed = add_span(found, index, match, group) < 0;
+            Py_DECREF(match);
+        }
+        Py_DECREF(matches);
+        return failed || PyErr_Occurred() ? -1 : 0;
+    }
+    if (!PyList_Check(positions)) {
+        PyErr_SetString(PyExc_TypeError, "start positions must be a list");
+        return -1;
+    }
+    PyObject *match_at = PyObject_GetAttr(pattern, str_match);
+    if (match_at == NULL)
+        return -1;
+    Py_ssize_t after = 0;  /* the end of the previous match: a match is tried only from there on */
+    int failed = 0;
+    for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(positions); i++) {
+        PyObject *position = PyList_GET_ITEM(positions, i);
+        Py_ssize_t at = PyLong_AsSsize_t(position);
+        if (at == -1 && PyErr_Occurred()) {
+            failed = 1;
+            break;
+        }
+        if (at < after)
+            continue;
+        PyObject *argv[2] = {text, position};
+        PyObject *match = PyObject_Vectorcall(match_at, argv, 2, NULL);
+        if (match == NULL) {
+            failed = 1;
+            break;
+        }
+        if (match != Py_None) {
+            Py_ssize_t start, end;
+            failed = span_of(match, Py_None, &start, &end) < 0;
+            if (!failed) {
+                after = end > at + 1 ? end : at + 1;
+                failed = (group == Py_None ? append_span(found, index, start, end)
+                                           : add_span(found, index, match, group)) < 0;
+            }
+        }
+        Py_DECREF(match);
+    }
+    Py_DECREF(match_at);
+    return failed ? -1 : 0;
+}
+
+/* regex_spans(text, candidates, starts, runs) -> [(entry index, start, end), ...]: the spans the regexes of
+ * `candidates` (entry indexes into `runs`) match in `text`, in that order. runs[i] is (matcher, start group,
+ * min_digits, group): where start group >= 0 the regex is tried at starts[start group] only (skipped when
+ * absent); it is skipped when min_digits exceeds the text's longest digit run; the span is that of `group`
+ * unless None, and empty or unset spans are left out. */
+static PyObject *
+regex_spans(PyObject *module, PyObject *args)
+{
+    PyObject *text, *candidates, *starts, *runs;
+    if (!PyArg_ParseTuple(args, "UO!O!O!", &text, &PyList_Type, &candidates, &PyDict_Type, &starts, &PyTuple_Type,
+                          &runs))
+        return NULL;
+    PyObject *found = PyList_New(0);
+    Py_ssize_t digit_run = -1;
+    for (Py_ssize_t i = 0; found != NULL && i < PyList_GET_SIZE(candidates); i++) {
+        PyObject *index = PyList_GET_ITEM(candidates, i);
+        Py_ssize_t entry = PyLong_AsSsize_t(index);
+        if (entry < 0 || entry >= PyTuple_GET_SIZE(runs)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "a candidate is not an index into runs");
+            Py_CLEAR(found);
+            break;
+        }
+        PyObject *run = PyTuple_GET_ITEM(runs, entry);
+        if (!PyTuple_Check(run) || PyTuple_GET_SIZE(run) != 4) {
+            PyErr_SetString(PyExc_TypeError, "runs holds (matcher, start group, min_digits, group) tuples");
+            Py_CLEAR(found);
+            break;
+        }
+        PyObject *start_group = PyTuple_GET_ITEM(run, 1), *positions = NULL;
+        long group_number = PyLong_AsLong(start_group);
+        long min_digits = group_number == -1 && PyErr_Occurred() ? 0 : PyLong_AsLong(PyTuple_GET_ITEM(run, 2));
+        if (PyErr_Occurred()) {
+            Py_CLEAR(found);
+            break;
+        }
+        if (group_number >= 0) {
+            positions = PyDict_GetItemWithError(starts, start_group);  /* borrowed */
+            if (positions == NULL) {
+                if (PyErr_Occurred())
+                    Py_CLEAR(found);
+                continue;  /* none of its start words occurs */
+            }
+        }
+        if (min_digits > 0) {
+            if (digit_run < 0)
+                digit_run = longest_digit_run(text);
+            if (digit_run < min_digits)
+                continue;
+        }
+        PyObject *pattern = PyObject_GetAttr(PyTuple_GET_ITEM(run, 0), str_pattern);
+        if (pattern == NULL || run_regex(found, index, pattern, PyTuple_GET_ITEM(run, 3), text, positions) < 0)
+            Py_CLEAR(found);
+        Py_XDECREF(pattern);
+    }
+    return found;
+}
+
 /* ---- text preparation ------------------------------------------------------------------------------
  *
  * postguard.text maps characters one to one (full-width forms, dashes, traditional -> simplified Chinese)
@@ -1068,6 +1252,8 @@ han_and_latin_words(PyObject *module, PyObject *arg)
 static PyMethodDef module_functions[] = {
     {"all_met", literals_all_met, METH_VARARGS,
      "all_met(flags, needs) -> indexes of the packed entries of `needs` whose groups are all set in `flags`"},
+    {"regex_spans", regex_spans, METH_VARARGS,
+     "regex_spans(text, candidates, starts, runs) -> [(entry index, start, end)] of the candidate regexes' matches"},
     {"han_and_latin_words", han_and_latin_words, METH_O,
      "han_and_latin_words(text) -> (Han characters, runs of two or more ASCII letters)"},
     {NULL, NULL, 0, NULL},
@@ -1081,6 +1267,12 @@ PyMODINIT_FUNC
 PyInit__native(void)
 {
     if (PyType_Ready(&FeatureTableType) < 0 || PyType_Ready(&LiteralsType) < 0 || PyType_Ready(&CharMapType) < 0)
+        return NULL;
+    str_pattern = PyUnicode_InternFromString("pattern");
+    str_match = PyUnicode_InternFromString("match");
+    str_finditer = PyUnicode_InternFromString("finditer");
+    str_span = PyUnicode_InternFromString("span");
+    if (str_pattern == NULL || str_match == NULL || str_finditer == NULL || str_span == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)

@@ -30,9 +30,9 @@ from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
 
 try:
-    from postguard._native import all_met
-except ImportError:  # CompiledPolicy.native_literals is None then, and all_met is not called
-    all_met = None
+    from postguard._native import all_met, regex_spans
+except ImportError:  # CompiledPolicy.native_literals is None then, and these are not called
+    all_met = regex_spans = None
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
@@ -151,20 +151,23 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
 def runnable_regexes(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, int, Matcher]]:
     """(rule index, matcher index, matcher) of the regexes that apply to this segment and pass their
     prefilter: every clause of literals met, and a digit run as long as `min_digits`."""
-    for ri, mi, matcher, _starts in _regex_runs(compiled, prep):
+    entries = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep)).entries
+    for index, matcher, _starts in _regex_runs(compiled, prep):
+        ri, mi, _m, _needs = entries[index]
         yield ri, mi, matcher
 
 
-def _regex_runs(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, int, Matcher, list[int] | None]]:
-    """runnable_regexes, each with where its matches can start (None: anywhere). Where the C core gives the
-    positions of a regex's start words, a regex whose start words do not occur is not run at all."""
+def _regex_runs(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, Matcher, list[int] | None]]:
+    """(plan entry index, matcher) of runnable_regexes, each with where its matches can start (None:
+    anywhere). Where the C core gives the positions of a regex's start words, a regex whose start words do
+    not occur is not run at all."""
     text = prep.norm.text
     plan = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep))
     entries, start_groups = plan.entries, plan.start_groups
     digit_run = -1
     indexes, starts = _prefiltered(compiled, plan, prep.lower)
     for index in indexes:
-        ri, mi, matcher, _needs = entries[index]
+        _ri, _mi, matcher, _needs = entries[index]
         positions = None
         if starts is not None and start_groups[index] >= 0:
             positions = starts.get(start_groups[index])
@@ -175,7 +178,7 @@ def _regex_runs(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int
                 digit_run = max(map(len, _DIGITS.findall(text)), default=0)
             if digit_run < matcher.min_digits:
                 continue
-        yield ri, mi, matcher, positions
+        yield index, matcher, positions
 
 
 def _prefiltered(
@@ -192,6 +195,28 @@ def _prefiltered(
         satisfied = satisfied.union(*map(_SECOND, compiled.literals.iter(lower)))
     entries = plan.entries
     return [i for i in plan.candidates(satisfied) if len(entries[i][3]) < 2 or entries[i][3] <= satisfied], None
+
+
+def _regex_spans(compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared) -> list[tuple[int, int, int]]:
+    """(plan entry index, start, end) of every match of the regexes that run on this segment (of the
+    matcher's `group` where it names one), in plan order: the C core's loop where it is built."""
+    if compiled.native_literals is not None:
+        flags, starts = compiled.native_literals.scan(prep.lower)
+        return regex_spans(prep.norm.text, all_met(flags, plan.needs), starts, plan.runs)  # type: ignore[no-any-return]
+    text = prep.norm.text
+    found = []
+    for index, matcher, positions in _regex_runs(compiled, prep):
+        pattern = matcher.pattern
+        for m in pattern.finditer(text) if positions is None else _matches_from(pattern, text, positions):
+            if matcher.group is not None:
+                start, end = m.span(matcher.group)
+                if start < 0:
+                    continue
+            else:
+                start, end = m.span()
+            if end > start:
+                found.append((index, start, end))
+    return found
 
 
 def _matches_from(pattern: Any, text: str, positions: list[int]) -> Iterator[Any]:
@@ -228,23 +253,15 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     if validator and not VALIDATORS[validator](text[start:end]):
                         continue
                     hits.append(Hit(ri, mi, si, start, end, f"keyword “{text[start:end]}”"))
-        for ri, mi, matcher, positions in _regex_runs(compiled, prep):
-            pattern = matcher.pattern
-            for m in pattern.finditer(text) if positions is None else _matches_from(pattern, text, positions):
-                if matcher.group is not None:
-                    start, end = m.span(matcher.group)
-                    if start < 0:
-                        continue
-                else:
-                    start, end = m.span()
-                if end <= start:
-                    continue
-                if matcher.validator and not VALIDATORS[matcher.validator](text[start:end]):
-                    continue
-                why = "matches the rule's pattern"
-                if matcher.validator:
-                    why += f" and passes the {VALIDATOR_NAMES.get(matcher.validator, matcher.validator)} check"
-                hits.append(Hit(ri, mi, si, start, end, why))
+        plan = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep))
+        for index, start, end in _regex_spans(compiled, plan, prep):
+            ri, mi, matcher, _needs = plan.entries[index]
+            if matcher.validator and not VALIDATORS[matcher.validator](text[start:end]):
+                continue
+            why = "matches the rule's pattern"
+            if matcher.validator:
+                why += f" and passes the {VALIDATOR_NAMES.get(matcher.validator, matcher.validator)} check"
+            hits.append(Hit(ri, mi, si, start, end, why))
         models = compiled.model_matchers(prep.segment.kind, _segment_langs(prep))
         if models:
             hits.extend(_statistical_hits(models, si, lower))

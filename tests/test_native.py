@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import regex
 
 from postguard import engine
 from postguard import text as normaliser
@@ -80,20 +81,46 @@ def python_path(monkeypatch) -> compiler.CompiledPolicy:
         compiler.word_automaton.cache_clear()
 
 
-def test_the_c_prefilter_selects_the_same_regexes_as_the_automaton_on_every_labelled_post(native, monkeypatch):
+def test_the_c_core_runs_the_same_regexes_and_finds_the_same_spans_on_every_labelled_post(native, monkeypatch):
+    """Prefilter, start words, min_digits and the match loop together: the spans every regex matches."""
     compiled = load_policy().compiled
     assert compiled.native_literals is not None and compiled.literals is None
     fallback = python_path(monkeypatch)
     assert fallback.native_literals is None and not isinstance(fallback.automaton, compiler.NativeWords)
     texts = corpus_texts()
     assert len(texts) > 20_000
-    differ = []
+    differ, spans = [], 0
     for text in texts:
         prep = prepare([Segment("text", text)])[0]
-        plan = compiled.regex_matchers("text", engine._segment_langs(prep))
-        if engine._prefiltered(compiled, plan, prep.lower)[0] != engine._prefiltered(fallback, plan, prep.lower)[0]:
+        langs = engine._segment_langs(prep)
+        found = engine._regex_spans(compiled, compiled.regex_matchers("text", langs), prep)
+        if found != engine._regex_spans(fallback, fallback.regex_matchers("text", langs), prep):
             differ.append(text)
+        spans += len(found)
     assert differ == []
+    assert spans > 20_000  # the comparison covered real matches, not only empty lists
+
+
+def test_regex_spans_follows_start_positions_groups_and_digit_runs(native):
+    class Matcher:  # what regex_spans reads of a matcher
+        def __init__(self, source):
+            self.pattern = regex.compile(source)
+
+    runs = (
+        (Matcher(r"ab+"), 0, 0, None),          # tried only where group 0's start words are
+        (Matcher(r"(x)?(b)"), -1, 0, 1),        # the span of group 1, left out where unset
+        (Matcher(r"\d+"), -1, 4, None),         # needs a run of four digits
+        (Matcher(r"a"), 5, 0, None),            # start group 5 absent: not run
+        (Matcher(r"(?P<ev>b+)"), -1, 0, "ev"),  # a named group
+    )
+    text = "abb xb ab 123"
+    assert native.regex_spans(text, [0, 1, 2, 3, 4], {0: [0, 1, 7]}, runs) == [
+        (0, 0, 3), (0, 7, 9), (1, 4, 5), (4, 1, 3), (4, 5, 6), (4, 8, 9)]
+    assert native.regex_spans(text + "4", [2], {}, runs) == [(2, 10, 14)]
+    with pytest.raises(IndexError):
+        native.regex_spans(text, [9], {}, runs)
+    with pytest.raises(TypeError):
+        native.regex_spans(text, [0], {}, ((1, 2),))
 
 
 def test_the_c_word_index_reports_what_the_automaton_reports_in_the_same_order(native, monkeypatch):

@@ -128,6 +128,8 @@ class RegexPlan:
     needs: bytes
     # per entry, the native_literals group of its start words (-1: none), whose positions Literals.scan gives
     start_groups: tuple[int, ...]
+    # per entry, what postguard._native.regex_spans needs: (matcher, start group, min_digits, group)
+    runs: tuple[tuple[Matcher, int, int, int | str | None], ...] = ()
 
     def candidates(self, satisfied: set[int]) -> list[int]:
         """Indexes (in rule order) of the entries whose key clause is satisfied, plus the unfiltered."""
@@ -233,10 +235,15 @@ class CompiledPolicy:
                     else:
                         unfiltered.append(len(entries))
                     entries.append((ri, mi, m, frozenset(ids)))
+            start_groups = tuple(self.start_groups.get((ri, mi), -1) for ri, mi, _m, _n in entries)
+            # a regex needs its clauses met and, with start words, one of them present (their group's flag)
+            needs = [self.prefilters.get((ri, mi), ()) + ((group,) if group >= 0 else ())
+                     for (ri, mi, _m, _n), group in zip(entries, start_groups, strict=True)]
             plan = self.regex_plan[key] = RegexPlan(
                 entries, tuple(unfiltered), {k: tuple(v) for k, v in by_key.items()}, frozenset(by_key),
-                pack_needs([self.prefilters.get((ri, mi), ()) for ri, mi, _m, _n in entries]),
-                tuple(self.start_groups.get((ri, mi), -1) for ri, mi, _m, _n in entries))
+                pack_needs(needs), start_groups,
+                tuple((m, group, m.min_digits or 0, m.group) for (_ri, _mi, m, _n), group in zip(entries, start_groups,
+                                                                                                 strict=True)))
         return plan
 
 
