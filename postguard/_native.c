@@ -368,7 +368,17 @@ typedef struct {
     int32_t *group_offsets;  /* per word, into groups: the groups (clauses) it belongs to */
     int32_t *groups;
     PyObject *values;        /* a tuple, one per word, that occurrences() reports instead of word indexes */
+    uint8_t *firsts;         /* a bit per hash of every word's first code point: most positions of a text start
+                              * no word, and this small filter says so without a probe into the buckets */
+    int first_shift;         /* 32 - log2(the filter's bits) */
+    int32_t *recorded;       /* scratch for scan(), per recorded group: its last start, then how many starts */
 } Literals;
+
+static inline uint32_t
+first_hash(Py_UCS4 c, int shift)
+{
+    return (uint32_t)(c * 0x9E3779B1u) >> shift;
+}
 
 #define EMPTY_KEY UINT64_MAX
 
@@ -416,6 +426,8 @@ literals_dealloc(Literals *t)
     PyMem_Free(t->codes);
     PyMem_Free(t->group_offsets);
     PyMem_Free(t->groups);
+    PyMem_Free(t->firsts);
+    PyMem_Free(t->recorded);
     Py_XDECREF(t->values);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
@@ -569,6 +581,27 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         e->word = (int32_t)i;
         e->codes = (int32_t)flat_offsets[i];  /* into flat until the words are laid out below */
     }
+    t->recorded = PyMem_Malloc((size_t)(t->n_groups - t->record_from + 1) * 2 * sizeof(int32_t));
+    if (t->recorded == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    /* the filter of first code points: about eight bits per word, so that few absent ones pass */
+    size_t bits = 512;
+    while (bits < (size_t)n * 8 && bits < ((size_t)1 << 20))
+        bits <<= 1;
+    t->first_shift = 32;
+    for (size_t b = bits; b > 1; b >>= 1)
+        t->first_shift--;
+    t->firsts = PyMem_Calloc(bits / 8, 1);
+    if (t->firsts == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint32_t h = first_hash(flat[flat_offsets[i]], t->first_shift);
+        t->firsts[h >> 3] |= (uint8_t)(1u << (h & 7));
+    }
     /* within a bucket: words of one or two code points first, then the longer ones in the order of their
      * remaining code points, so that a scan finds the words that go on like the text by binary search
      * (a bucket such as "yo" or "th" holds a hundred English words) */
@@ -618,6 +651,9 @@ first_third(const Entry *entries, int32_t lo, int32_t hi, int32_t code)
 /* Calls found(word index, end) for every occurrence of every word in text[lo:hi), by start. */
 #define FOR_EACH_OCCURRENCE(t, text, lo, hi, found)                                                  \
     for (Py_ssize_t pos = (lo); pos < (hi); pos++) {                                                 \
+        uint32_t first = first_hash((text)[pos], (t)->first_shift);                                  \
+        if (!((t)->firsts[first >> 3] & (1u << (first & 7))))                                        \
+            continue;                                                                                \
         for (int width = 1; width <= 2 && pos + width <= (hi); width++) {                            \
             Py_ssize_t b = find_bucket((t)->buckets, (t)->mask, literal_key((text) + pos, width));   \
             if (b < 0)                                                                               \
@@ -738,18 +774,9 @@ literals_occurrences(Literals *t, PyObject *args)
 }
 
 typedef struct {
-    int32_t group;
+    int32_t group;  /* counted from record_from */
     int32_t start;
 } Start;
-
-static int
-start_order(const void *a, const void *b)
-{
-    const Start *x = a, *y = b;
-    if (x->group != y->group)
-        return x->group < y->group ? -1 : 1;
-    return (x->start > y->start) - (x->start < y->start);
-}
 
 /* scan(text) -> (flags, starts): `flags` a byte per group, 1 where a word of the group occurs in `text`;
  * `starts` {group: [start, ...]} for the groups numbered record_from or more that occur: where their words
@@ -768,17 +795,21 @@ literals_scan(Literals *t, PyObject *arg)
     if (text == NULL)
         return NULL;
     PyObject *flags_object = PyBytes_FromStringAndSize(NULL, t->n_groups);
-    Py_ssize_t used = 0, capacity = 128;
+    Py_ssize_t used = 0, capacity = 128, n_recorded = t->n_groups - t->record_from;
     Start *starts = PyMem_Malloc((size_t)capacity * sizeof(Start));
+    /* positions come in ascending order, so a group's repeated start is the one it recorded last */
+    int32_t *last = t->recorded, *count = t->recorded + n_recorded;
     int failed = flags_object == NULL || starts == NULL;
     if (!failed) {
         char *flags = PyBytes_AS_STRING(flags_object);
         memset(flags, 0, (size_t)t->n_groups);
+        memset(last, 0xFF, (size_t)n_recorded * sizeof(int32_t));  /* -1 */
+        memset(count, 0, (size_t)n_recorded * sizeof(int32_t));
 #define MARK_AND_RECORD(w, end)                                                                       \
         for (Py_ssize_t g = t->group_offsets[w]; g < t->group_offsets[(w) + 1]; g++) {                \
-            int32_t group = t->groups[g];                                                              \
+            int32_t group = t->groups[g], r = group - (int32_t)t->record_from;                       \
             flags[group] = 1;                                                                          \
-            if (group >= t->record_from && !failed) {                                                  \
+            if (r >= 0 && last[r] != (int32_t)pos && !failed) {                                        \
                 if (used == capacity) {                                                                \
                     Start *more = PyMem_Realloc(starts, (size_t)capacity * 2 * sizeof(Start));         \
                     if (more == NULL) {                                                                \
@@ -788,7 +819,9 @@ literals_scan(Literals *t, PyObject *arg)
                     starts = more;                                                                     \
                     capacity *= 2;                                                                     \
                 }                                                                                      \
-                starts[used].group = group;                                                            \
+                last[r] = (int32_t)pos;                                                                \
+                count[r]++;                                                                            \
+                starts[used].group = r;                                                                \
                 starts[used].start = (int32_t)pos;                                                     \
                 used++;                                                                                \
             }                                                                                          \
@@ -797,31 +830,35 @@ literals_scan(Literals *t, PyObject *arg)
 #undef MARK_AND_RECORD
     }
     PyMem_Free(text);
+    /* a list per group that occurred, filled in position order: no sorting needed */
     PyObject *by_group = failed ? NULL : PyDict_New();
-    if (by_group != NULL) {
-        qsort(starts, (size_t)used, sizeof(Start), start_order);
-        for (Py_ssize_t i = 0; i < used;) {
-            Py_ssize_t j = i;
-            PyObject *list = PyList_New(0);
-            for (; list != NULL && j < used && starts[j].group == starts[i].group; j++) {
-                if (j > i && starts[j].start == starts[j - 1].start)
-                    continue;
-                PyObject *position = PyLong_FromLong(starts[j].start);
-                if (position == NULL || PyList_Append(list, position) < 0)
-                    Py_CLEAR(list);
-                Py_XDECREF(position);
-            }
-            PyObject *key = list == NULL ? NULL : PyLong_FromLong(starts[i].group);
-            if (key == NULL || PyDict_SetItem(by_group, key, list) < 0) {
-                Py_XDECREF(key);
-                Py_XDECREF(list);
-                Py_CLEAR(by_group);
-                break;
-            }
-            Py_DECREF(key);
-            Py_DECREF(list);
-            i = j;
+    PyObject **lists = by_group == NULL ? NULL : PyMem_Calloc((size_t)n_recorded + 1, sizeof(PyObject *));
+    if (by_group != NULL && lists == NULL)
+        Py_CLEAR(by_group);
+    for (Py_ssize_t r = 0; by_group != NULL && r < n_recorded; r++) {
+        if (count[r] == 0)
+            continue;
+        PyObject *key = PyLong_FromSsize_t(r + t->record_from);
+        lists[r] = PyList_New(count[r]);
+        if (key == NULL || lists[r] == NULL || PyDict_SetItem(by_group, key, lists[r]) < 0)
+            Py_CLEAR(by_group);
+        Py_XDECREF(key);
+        count[r] = 0;  /* from here on: how many are filled */
+    }
+    for (Py_ssize_t i = 0; by_group != NULL && i < used; i++) {
+        PyObject *position = PyLong_FromLong(starts[i].start);
+        if (position == NULL) {
+            Py_CLEAR(by_group);
+            break;
         }
+        int32_t r = starts[i].group;
+        PyList_SET_ITEM(lists[r], count[r]++, position);
+    }
+    if (lists != NULL) {
+        for (Py_ssize_t r = 0; r < n_recorded; r++)
+            Py_XDECREF(lists[r]);  /* the dict holds them; a list left partly filled has NULL items, which
+                                    * list_dealloc skips */
+        PyMem_Free(lists);
     }
     PyMem_Free(starts);
     if (by_group == NULL) {
