@@ -470,13 +470,19 @@ def scan_segments(
     if statistical:
         _add_statistical_findings(compiled, statistical, preps, lang, findings, signals)
 
+    # most posts hold too few of any combination's tags: a set of the tags present rules those out first
+    present = {t for f in findings for t in f.tags}.union(*(f.tags for f in signals))
     for ri in compiled.combinations:
         rule = compiled.rules[ri]
+        assert rule.combine is not None
+        if len(present.intersection(rule.combine.tags)) < rule.combine.min_distinct:
+            continue
         combo = _combine(rule, findings + signals, lang)
         if combo is not None:
             extra = post_check(ri)  # a combination obeys its own `unless` / `requires` too
             if extra is not None:
                 findings.append(replace(combo, why=combo.why + extra) if extra else combo)
+                present.update(combo.tags)
     findings.sort(key=_finding_order)
     return findings, signals
 
