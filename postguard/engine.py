@@ -102,15 +102,12 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return not (end < len(text) and text[end] in _WORD_CHARS and text[end - 1] in _WORD_CHARS)
 
 
-def _reach(prep: _Prepared, start: int, end: int, before: int, after: int) -> tuple[int, int]:
-    """The span `before` characters ahead of [start, end) to `after` past it, within the segment."""
-    return max(0, start - before), min(len(prep.lower), end + after)
-
-
 def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | None:
-    """The context word (or pattern match) found within the window around [start, end), if any."""
+    """The context word (or pattern match) found within the window around [start, end), if any: the span
+    `before` characters ahead of the match to `after` past it, within the segment (and its sentence)."""
     lower = prep.lower
-    lo, hi = _reach(prep, start, end, window.before, window.after)
+    lo = start - window.before if start > window.before else 0
+    hi = min(len(lower), end + window.after)
     if window.sentence:
         first, last = prep.sentence_of(start, end)
         lo, hi = max(lo, first), min(hi, last)
@@ -286,21 +283,23 @@ def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit |
     require, exclusion = compiled.context(hit.rule_index, hit.matcher_index)
     if not require and exclusion is None:
         return hit
-    reasons = [hit.why]
+    start, end = hit.start, hit.end
+    why = hit.why
     for window in require:
-        word = _window_hit(prep, window, hit.start, hit.end)
+        word = _window_hit(prep, window, start, end)
         if word is None:
             return None
-        reasons.append(f"near “{word}”")
-    if exclusion is not None and _excluded(prep, exclusion, hit.start, hit.end):
+        why += f"; near “{word}”"
+    if exclusion is not None and _excluded(prep, exclusion, start, end):
         return None
-    return hit._replace(why="; ".join(reasons))
+    return Hit(hit.rule_index, hit.matcher_index, hit.segment_index, start, end, why)
 
 
 def _excluded(prep: _Prepared, exclusion: Exclusion, start: int, end: int) -> bool:
     """Whether an exclusion word (or pattern) stands within its window around [start, end)."""
     lower = prep.lower
-    lo, hi = _reach(prep, start, end, exclusion.before, exclusion.after)
+    lo = start - exclusion.before if start > exclusion.before else 0
+    hi = min(len(lower), end + exclusion.after)
     if exclusion.automaton is not None and hi > lo:
         for last, (length, latin, reaches) in exclusion.automaton.iter(lower, lo, hi):
             stop = last + 1
@@ -312,7 +311,10 @@ def _excluded(prep: _Prepared, exclusion: Exclusion, start: int, end: int) -> bo
             for before, after in reaches:
                 if pos >= start - before and stop <= end + after:
                     return True
-    return any(_window_hit(prep, window, start, end) is not None for window in exclusion.separate)
+    for window in exclusion.separate:  # noqa: SIM110 (a loop: any() would build a generator per check)
+        if _window_hit(prep, window, start, end) is not None:
+            return True
+    return False
 
 
 def _hit_order(h: Hit) -> tuple[int, int, int, int]:
