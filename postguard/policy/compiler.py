@@ -313,8 +313,9 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     literals = native_literals = None
     start_groups: dict[tuple[int, int], int] = {}
     if Literals is not None:
-        # the clauses' literals, and each regex's start words as a group of its own whose positions count
-        groups_of = {literal: sorted(ids) for literal, ids in satisfies.items()}
+        # the clauses' literals (in any order: a word marks all its groups), and each regex's start words as a
+        # group of its own whose positions count
+        groups_of = {literal: list(ids) for literal, ids in satisfies.items()}
         for ri, rule in enumerate(policy.rules):
             for mi, m in enumerate(rule.matchers):
                 if m.kind != "regex":
