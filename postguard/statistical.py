@@ -78,17 +78,36 @@ _LANE_MASK = (1 << LANE) - 1
 
 @dataclass(frozen=True, eq=False)
 class ModelFile:
-    """The models of one file: names, biases, recommended thresholds, and the packed weights."""
+    """The models of one file: names, biases, recommended thresholds, and the weights."""
 
     names: tuple[str, ...]
     biases: tuple[float, ...]
     thresholds: tuple[float, ...]
-    packed: dict[str, int]  # feature -> every model's weight, one lane each
-    # the same weights for postguard._native: the features in order, their weights in thousandths (native
-    # int32, feature by feature, one per model) and which features are pairs of Han characters
+    # the features in order, their weights in thousandths (native int32, feature by feature, one per model)
+    # and which features are pairs of Han characters: what postguard._native's table is built from
     features: tuple[str, ...] = ()
     weights: bytes = b""
     han_pairs: bytes = b""
+
+    # Built on first use and not kept in the policy cache (unpickling them cost ~20 ms of every start-up):
+    # `packed` for the pure-Python scorer, the index and units for the weights a finding's `why` names.
+    @cached_property
+    def packed(self) -> dict[str, int]:
+        """feature -> every model's weight, one lane each (see LANE)."""
+        k = len(self.names)
+        units, offsets = self._units, sum(OFFSET << (LANE * lane) for lane in range(k))
+        return {feature: offsets + sum(units[i * k + lane] << (LANE * lane) for lane in range(k))
+                for i, feature in enumerate(self.features)}
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {feature: i for i, feature in enumerate(self.features)}
+
+    @cached_property
+    def _units(self) -> array[int]:
+        units = array("i")
+        units.frombytes(self.weights)
+        return units
 
     def text_logits(self, lower: str) -> tuple[float, ...]:
         """`logits` of the features of `lower`: by the C scorer where it is built, else in Python."""
@@ -104,7 +123,8 @@ class ModelFile:
         return FeatureTable(self.features, self.weights, len(self.names), self.han_pairs)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_table"}  # the C table is rebuilt on use
+        # the C table and the packed weights are rebuilt on use
+        return {k: v for k, v in self.__dict__.items() if k not in ("_table", "packed", "_index", "_units")}
 
     def logits(self, found: set[str]) -> tuple[float, ...]:
         """bias + the sum of the weights of the features present, for every model of the file."""
@@ -118,8 +138,8 @@ class ModelFile:
 
     def units(self, feature: str, k: int) -> int:
         """The feature's weight in model k, in thousandths (0 when the feature is unknown)."""
-        value = self.packed.get(feature)
-        return 0 if value is None else ((value >> (LANE * k)) & _LANE_MASK) - OFFSET
+        i = self._index.get(feature)
+        return 0 if i is None else self._units[i * len(self.names) + k]
 
     def positive_units(self, lower: str, k: int) -> int:
         """How much `lower` speaks for model k's category: the sum of its features' weights above zero, in
@@ -208,11 +228,9 @@ def _model_file(data: bytes) -> ModelFile:
                 raise ModelError(f"model {name!r} has a weight beyond ±{OFFSET // SCALE}; retrain it with "
                                  "stronger regularisation")
             thousandths.append([round(w * SCALE) for w in m["weights"]])
-        lanes = [[(w + OFFSET) << (LANE * k) for w in weights] for k, weights in enumerate(thousandths)]
         units = array("i", (w for row in zip(*thousandths, strict=True) for w in row))
         return ModelFile(tuple(models), tuple(float(m["bias"]) for m in models.values()),
                          tuple(float(m["threshold"]) for m in models.values()),
-                         dict(zip(vocabulary, map(sum, zip(*lanes, strict=True)), strict=True)) if lanes else {},
                          tuple(vocabulary), units.tobytes(),
                          bytes(_HAN_PAIR.fullmatch(f) is not None for f in vocabulary))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
