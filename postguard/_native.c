@@ -1,15 +1,17 @@
-/* postguard._native: optional C speed-ups. First, the statistical checks' feature scoring.
+/* postguard._native: optional C speed-ups, each giving exactly what its pure-Python counterpart gives
+ * (tests/test_native.py and tests/test_statistical.py compare them on every labelled post). In this order:
+ * FeatureTable (statistical scoring), Literals (many literal strings in one pass: keywords, context words,
+ * prefilter clauses, regex start words), regex_spans (the loop over a segment's regexes), CharMap and
+ * han_and_latin_words (text preparation). Without a C compiler postguard runs the Python path.
  *
- * postguard.statistical scores a post by the features of its lower-cased text (every character, every
- * pair of adjacent Han characters, every word [a-z][a-z0-9']* or digit run, every pair of words with only
- * spaces or tabs between them) and sums each feature's weights once per model. In Python that costs about
- * 150 us per 280-character post, most of it making a string object per feature for a dictionary lookup.
- * Here the features are hashed straight from the text's code points into a table built once per model
- * file, and each feature's weights are added once (a per-call stamp replaces a set).
- *
- * The weights are the same integers (thousandths) as the Python path sums, so both give identical scores;
- * tests/test_statistical.py checks that on every labelled post. The module is optional: without a C
- * compiler postguard falls back to the Python path.
+ * First, the statistical checks' feature scoring. postguard.statistical scores a post by the features of
+ * its lower-cased text (every character, every pair of adjacent Han characters, every word [a-z][a-z0-9']*
+ * or digit run, every pair of words with only spaces or tabs between them) and sums each feature's weights
+ * once per model. In Python that costs about 150 us per 280-character post, most of it making a string
+ * object per feature for a dictionary lookup. Here the features are hashed straight from the text's code
+ * points into a table built once per model file, and each feature's weights are added once (a per-call
+ * stamp replaces a set). The weights are the same integers (thousandths) as the Python path sums, so both
+ * give identical scores.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
