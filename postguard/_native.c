@@ -1012,7 +1012,10 @@ run_regex(PyObject *found, PyObject *index, PyObject *pattern, PyObject *group, 
           PyObject *positions)
 {
     if (positions == NULL) {
-        PyObject *matches = PyObject_CallMethodOneArg(pattern, str_finditer, text), *match;
+        /* finditer(string, pos, endpos, overlapped, concurrent): concurrent=False keeps the GIL, which the
+         * regex module otherwise releases and takes back around every match (a quarter of a short call) */
+        PyObject *matches = PyObject_CallMethodObjArgs(pattern, str_finditer, text, Py_None, Py_None, Py_False,
+                                                       Py_False, NULL), *match;
         if (matches == NULL)
             return -1;
         int failed = 0;
@@ -1041,8 +1044,8 @@ run_regex(PyObject *found, PyObject *index, PyObject *pattern, PyObject *group, 
         }
         if (at < after)
             continue;
-        PyObject *argv[2] = {text, position};
-        PyObject *match = PyObject_Vectorcall(match_at, argv, 2, NULL);
+        PyObject *argv[4] = {text, position, Py_None, Py_False};  /* match(string, pos, endpos, concurrent) */
+        PyObject *match = PyObject_Vectorcall(match_at, argv, 4, NULL);
         if (match == NULL) {
             failed = 1;
             break;

@@ -122,7 +122,7 @@ def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | 
             if not latin or _bounded(lower, pos, last + 1):
                 return str(word)
     for pattern in window.patterns:
-        for m in pattern.finditer(prep.norm.text, lo, hi):
+        for m in pattern.finditer(prep.norm.text, lo, hi, False, False):  # concurrent=False: see _matches_from
             if m.span() == (start, end) or (window.outside_match and m.start() >= start and m.end() <= end):
                 continue
             return str(m.group())
@@ -138,7 +138,7 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
         return None
     if matcher.triggers and not any(t in lower for t in matcher.triggers):
         return None  # the prefilter says this pattern cannot match here
-    for m in matcher.pattern.finditer(text):
+    for m in matcher.pattern.finditer(text, None, None, False, False):  # concurrent=False: see _matches_from
         value = m.group(matcher.group) if matcher.group is not None else m.group()
         if matcher.validator is None or VALIDATORS[matcher.validator](value):
             return str(m.group())
@@ -204,7 +204,8 @@ def _regex_spans(compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared) -> 
     found = []
     for index, matcher, positions in _regex_runs(compiled, prep):
         pattern = matcher.pattern
-        for m in pattern.finditer(text) if positions is None else _matches_from(pattern, text, positions):
+        for m in pattern.finditer(text, None, None, False, False) if positions is None else _matches_from(
+                pattern, text, positions):
             if matcher.group is not None:
                 start, end = m.span(matcher.group)
                 if start < 0:
@@ -222,7 +223,9 @@ def _matches_from(pattern: Any, text: str, positions: list[int]) -> Iterator[Any
     end = 0
     for position in positions:
         if position >= end:
-            m = pattern.match(text, position)
+            # match(string, pos, endpos, concurrent=False): the regex module otherwise releases the GIL and
+            # takes it back around each call, a quarter of the cost of a short one
+            m = pattern.match(text, position, None, False)
             if m is not None:
                 yield m
                 end = max(m.end(), position + 1)
