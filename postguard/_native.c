@@ -203,6 +203,13 @@ count(FeatureTable *t, Py_ssize_t f, int han_pair_only, int positive_only, int64
             sums[j] += r[R_WEIGHTS + j];
 }
 
+/* str.isdecimal() of one character, without the Unicode database for ASCII (most characters of a post) */
+static inline int
+is_decimal(Py_UCS4 c)
+{
+    return c < 128 ? c >= '0' && c <= '9' : Py_UNICODE_ISDECIMAL(c);
+}
+
 static inline int
 starts_word(Py_UCS4 c)
 {
@@ -250,8 +257,8 @@ sum_features(FeatureTable *t, PyObject *arg, int positive_only, int64_t *sums)
             while (j < n && continues_word(text[j]))
                 j++;
         }
-        else if (Py_UNICODE_ISDECIMAL(c)) {
-            while (j < n && Py_UNICODE_ISDECIMAL(text[j]))
+        else if (is_decimal(c)) {
+            while (j < n && is_decimal(text[j]))
                 j++;
         }
         else {
@@ -895,14 +902,14 @@ literals_all_met(PyObject *module, PyObject *args)
             break;
         }
         int met = 1;
-        for (int32_t j = 0; j < count; j++) {
+        for (int32_t j = 0; met && j < count; j++) {  /* the most selective clause comes first */
             int32_t g = packed[at + j];
             if (g < 0 || g >= flags.len) {
                 PyErr_SetString(PyExc_ValueError, "a group number is out of range");
                 Py_CLEAR(result);
                 break;
             }
-            met &= set[g] != 0;
+            met = set[g] != 0;
         }
         at += count;
         if (result != NULL && met) {
@@ -953,7 +960,7 @@ longest_digit_run(PyObject *text)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) {
+        if (is_decimal(PyUnicode_READ(kind, data, i))) {
             if (++run > longest)
                 longest = run;
         }
