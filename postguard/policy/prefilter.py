@@ -215,20 +215,18 @@ def _starts(items: Any) -> frozenset[str] | None:
         if exact is not None and "" not in exact:
             joined = _product(prefix, exact)
             if joined is None:
-                return prefix if "" not in prefix else None
+                break
             prefix = joined
-            continue
+            continue  # literal text: what follows it lengthens the start words
         if op in _REPEATS and av[0] == 0:  # optional: the match starts as the part does, or as the rest does
             body, rest = _starts(av[2]), _starts(items[index + 1:])
             inner = None if body is None or rest is None or len(body | rest) > MAX_EXACT else body | rest
         else:
             inner = _part_starts(op, av)
-        if inner is None:
-            return prefix if "" not in prefix else None
-        joined = _product(prefix, inner)
-        if joined is None:
-            return prefix if "" not in prefix else None
-        return joined
+        joined = None if inner is None else _product(prefix, inner)
+        if joined is not None:
+            prefix = joined
+        break  # anything else ends the start words
     return prefix if "" not in prefix else None
 
 
