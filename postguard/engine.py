@@ -198,8 +198,8 @@ def _regex_spans(compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared) -> 
     """(plan entry index, start, end) of every match of the regexes that run on this segment (of the
     matcher's `group` where it names one), in plan order: the C core's loop where it is built."""
     if compiled.native_literals is not None:
-        flags, starts = compiled.native_literals.scan(prep.lower)
-        return regex_spans(prep.norm.text, all_met(flags, plan.needs), starts, plan.runs)  # type: ignore[no-any-return]
+        indexes, starts = _prefiltered(compiled, plan, prep.lower)
+        return regex_spans(prep.norm.text, indexes, starts, plan.runs)  # type: ignore[no-any-return]
     text = prep.norm.text
     found = []
     for index, matcher, positions in _regex_runs(compiled, prep):
