@@ -11,7 +11,7 @@ DEMO_INPUTS := fixtures/posts fixtures/exports fixtures/images
 
 .PHONY: setup system-deps demo test lint bench clean
 
-# Bytecode too, so that a start-up does not compile postguard's modules (~100 ms) where Python writes none
+# Bytecode too, so that a start-up does not compile postguard's modules (~30 ms) where Python writes none
 # itself (PYTHONDONTWRITEBYTECODE); quick when it is up to date.
 setup: system-deps $(VENV)/.installed
 	@$(BIN)/python -m compileall -q postguard

@@ -123,7 +123,7 @@ class ModelFile:
         return FeatureTable(self.features, self.weights, len(self.names), self.han_pairs)
 
     def __getstate__(self) -> dict[str, Any]:
-        # the C table and the packed weights are rebuilt on use
+        # the C table, the packed weights, the index and the units are rebuilt on use
         return {k: v for k, v in self.__dict__.items() if k not in ("_table", "packed", "_index", "_units")}
 
     def logits(self, found: set[str]) -> tuple[float, ...]:
