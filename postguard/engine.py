@@ -25,7 +25,7 @@ from postguard.model import (
     Suppression,
     severity_rank,
 )
-from postguard.policy.compiler import CompiledPolicy, Exclusion, RegexPlan, Window, word_automaton
+from postguard.policy.compiler import CompiledPolicy, Exclusion, RegexPlan, Window, start_index, word_automaton
 from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
 
@@ -121,12 +121,19 @@ def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | 
                 continue
             if not latin or _bounded(lower, pos, last + 1):
                 return str(word)
-    for pattern in window.patterns:
-        for m in pattern.finditer(prep.norm.text, lo, hi, False, False):  # concurrent=False: see _matches_from
+    text = prep.norm.text
+    for pattern, starts in window.patterns:
+        for m in pattern.finditer(text, lo, hi, False, False) if starts is None else _matches_from(
+                pattern, text, _start_positions(starts, lower, lo, hi), hi):  # concurrent=False: see _matches_from
             if m.span() == (start, end) or (window.outside_match and m.start() >= start and m.end() <= end):
                 continue
             return str(m.group())
     return None
+
+
+def _start_positions(index: Any, lower: str, lo: int, hi: int) -> list[int]:
+    """Where the words of a start_index begin within lower[lo:hi], ascending."""
+    return sorted({last + 1 - length for last, length in index.iter(lower, lo, hi)})
 
 
 def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
@@ -138,7 +145,11 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
         return None
     if matcher.triggers and not any(t in lower for t in matcher.triggers):
         return None  # the prefilter says this pattern cannot match here
-    for m in matcher.pattern.finditer(text, None, None, False, False):  # concurrent=False: see _matches_from
+    starts = start_index(matcher.source, matcher.flags)
+    pattern = matcher.pattern
+    # concurrent=False: see _matches_from
+    for m in pattern.finditer(text, None, None, False, False) if starts is None else _matches_from(
+            pattern, text, _start_positions(starts, lower, 0, len(lower))):
         value = m.group(matcher.group) if matcher.group is not None else m.group()
         if matcher.validator is None or VALIDATORS[matcher.validator](value):
             return str(m.group())
@@ -217,15 +228,15 @@ def _regex_spans(compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared) -> 
     return found
 
 
-def _matches_from(pattern: Any, text: str, positions: list[int]) -> Iterator[Any]:
-    """What pattern.finditer(text) finds, given every place a match can start (ascending): a match is
-    tried at each of them, past the end of the previous match."""
+def _matches_from(pattern: Any, text: str, positions: list[int], endpos: int | None = None) -> Iterator[Any]:
+    """What pattern.finditer(text, positions[0], endpos) finds, given every place a match can start
+    (ascending): a match is tried at each of them, past the end of the previous match."""
     end = 0
     for position in positions:
         if position >= end:
             # match(string, pos, endpos, concurrent=False): the regex module otherwise releases the GIL and
             # takes it back around each call, a quarter of the cost of a short one
-            m = pattern.match(text, position, None, False)
+            m = pattern.match(text, position, endpos, False)
             if m is not None:
                 yield m
                 end = max(m.end(), position + 1)
@@ -324,19 +335,27 @@ def _hit_order(h: Hit) -> tuple[int, int, int, int]:
     return (h.rule_index, h.segment_index, h.start, h.start - h.end)
 
 
-def _dedupe(hits: list[Hit]) -> list[Hit]:
-    """One hit per rule per overlapping region: keep the earliest, then the longest (`hits` is sorted)."""
+def _checked_hits(compiled: CompiledPolicy, candidates: list[Hit], preps: Sequence[_Prepared]) -> list[Hit]:
+    """The candidates (sorted by _hit_order) that pass their context checks, one per rule per overlapping
+    region: the earliest, then the longest. A candidate overlapping the last one kept for its rule is
+    dropped before its context is checked, and a signal rule (`report: false`) keeps only its first hit,
+    which is all that combination rules need."""
     kept: list[Hit] = []
-    for h in hits:
-        last = kept[-1] if kept else None
-        if (
-            last is not None
-            and last.rule_index == h.rule_index
-            and last.segment_index == h.segment_index
-            and h.start < last.end
-        ):
+    last: Hit | None = None
+    signalled: set[int] = set()
+    for hit in candidates:
+        ri = hit.rule_index
+        if ri in signalled:
             continue
-        kept.append(h)
+        if last is not None and last.rule_index == ri and last.segment_index == hit.segment_index \
+                and hit.start < last.end:
+            continue
+        checked = _apply_context(compiled, hit, preps[hit.segment_index])
+        if checked is not None:
+            kept.append(checked)
+            last = checked
+            if not compiled.rules[ri].report:
+                signalled.add(ri)
     return kept
 
 
@@ -416,17 +435,7 @@ def scan_segments(
         lang = main_language(" ".join(p.norm.text for p in preps if p.segment.kind == "text")) if preps else "en"
     candidates = _candidate_hits(compiled, preps)
     candidates.sort(key=_hit_order)
-    hits = []
-    signalled: set[int] = set()  # a signal rule needs one hit (its earliest) to feed combinations
-    for hit in candidates:
-        if hit.rule_index in signalled:
-            continue
-        checked = _apply_context(compiled, hit, preps[hit.segment_index])
-        if checked is not None:
-            hits.append(checked)
-            if not compiled.rules[hit.rule_index].report:
-                signalled.add(hit.rule_index)
-    hits = _dedupe(hits)
+    hits = _checked_hits(compiled, candidates, preps)
 
     # post-level exceptions (`unless`) and conditions (`requires`), evaluated once per rule
     post_text = [(p.norm.text, p.lower) for p in preps if p.segment.kind != "metadata"]

@@ -73,12 +73,12 @@ def python_path(monkeypatch) -> compiler.CompiledPolicy:
     """The default policy compiled as on a machine without the C core."""
     policy = load_policy()
     monkeypatch.setattr(compiler, "Literals", None)
-    compiler.word_automaton.cache_clear()
+    compiler.forget_word_indexes()
     try:
         return compiler.compile_policy(policy)
     finally:
         monkeypatch.undo()
-        compiler.word_automaton.cache_clear()
+        compiler.forget_word_indexes()
 
 
 def test_the_c_core_runs_the_same_regexes_and_finds_the_same_spans_on_every_labelled_post(native, monkeypatch):
@@ -148,12 +148,12 @@ def test_a_scan_finds_the_same_with_and_without_the_c_core(native, monkeypatch):
     monkeypatch.setattr(compiler, "Literals", None)  # context windows too are compiled without it
     monkeypatch.setattr(normaliser, "CharMap", None)
     monkeypatch.setattr(normaliser, "han_and_latin_words", None)
-    compiler.word_automaton.cache_clear()
+    compiler.forget_word_indexes()
     normaliser._native_map.cache_clear()
     policy = load_policy()
     assert policy.compiled.native_literals is None
     without = findings(policy)
-    compiler.word_automaton.cache_clear()
+    compiler.forget_word_indexes()
     normaliser._native_map.cache_clear()
     assert with_core == without
 
