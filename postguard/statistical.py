@@ -58,7 +58,11 @@ _FUNCTION_WORDS = frozenset({
 
 
 def _telling(feature: str) -> bool:
-    return len(feature) > 1 and not all(w in _FUNCTION_WORDS for w in feature.split())
+    if len(feature) < 2:
+        return False
+    if " " not in feature:  # a word, digits or a Han pair: only word pairs hold a space
+        return feature not in _FUNCTION_WORDS
+    return not all(w in _FUNCTION_WORDS for w in feature.split())
 
 
 class ModelError(ValueError):
@@ -167,8 +171,15 @@ class TextModel:
         """The features that raise the score most, strongest first, among those a reader can make sense
         of: not single characters, and not English function words (the model weighs those too, but
         "from" or "her" explains nothing)."""
-        weighed = sorted(((self.file.weight(f, self.lane), f) for f in found if _telling(f)), reverse=True)
-        return [(f, w) for w, f in weighed[:n] if w > 0]
+        index, units = self.file._index, self.file._units  # noqa: SLF001 (one file, read per feature here)
+        k, lane = len(self.file.names), self.lane
+        weighed = []
+        for f in found:
+            i = index.get(f)
+            if i is not None and units[i * k + lane] > 0 and _telling(f):
+                weighed.append((units[i * k + lane], f))
+        weighed.sort(reverse=True)
+        return [(f, w / SCALE) for w, f in weighed[:n]]
 
     def evidence(self, lower: str, sentences: Iterable[tuple[int, int]]) -> tuple[int, int, set[str]]:
         """Of the sentences (spans of `lower`, as the engine splits them), the one whose features weigh
