@@ -435,8 +435,14 @@ def scan_segments(
         lang = main_language(" ".join(p.norm.text for p in preps if p.segment.kind == "text")) if preps else "en"
     candidates = _candidate_hits(compiled, preps)
     candidates.sort(key=_hit_order)
-    hits = _checked_hits(compiled, candidates, preps)
+    return _findings(compiled, _checked_hits(compiled, candidates, preps), preps, lang)
 
+
+def _findings(
+    compiled: CompiledPolicy, hits: list[Hit], preps: Sequence[_Prepared], lang: str
+) -> tuple[list[Finding], list[Finding]]:
+    """The findings and signals of a post's checked hits: post-level exceptions and conditions, statistical
+    findings, combination rules."""
     # post-level exceptions (`unless`) and conditions (`requires`), evaluated once per rule
     post_text = [(p.norm.text, p.lower) for p in preps if p.segment.kind != "metadata"]
     verdict: dict[int, str | None] = {}  # rule index -> None (drop) or extra why

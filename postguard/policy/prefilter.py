@@ -27,6 +27,9 @@ except ImportError:  # pragma: no cover - Python 3.10
 Clause = frozenset[str]
 
 MAX_EXACT = 64  # strings in an exact set before we give up enumerating
+# start words in one set: more than MAX_EXACT, since a long alternation of words (a window's list of
+# diagnoses) is better tried at its words' few occurrences than at every position of the text
+MAX_STARTS = 1024
 MAX_LENGTH = 24  # characters in one exact string
 MAX_CLASS = 12  # characters a class may stand for and still be enumerated
 # syntax of the `regex` module that the standard parser lacks; the prefilter never needs what they mean
@@ -110,8 +113,8 @@ def _class(items: list[Any]) -> _Info:
     return _Info(frozenset(chars))
 
 
-def _product(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
-    if len(a) * len(b) > MAX_EXACT:
+def _product(a: frozenset[str], b: frozenset[str], limit: int = MAX_EXACT) -> frozenset[str] | None:
+    if len(a) * len(b) > limit:
         return None
     out = frozenset(x + y for x in a for y in b)
     if any(len(s) > MAX_LENGTH for s in out):
@@ -220,10 +223,10 @@ def _starts(items: Any) -> frozenset[str] | None:
             continue  # literal text: what follows it lengthens the start words
         if op in _REPEATS and av[0] == 0:  # optional: the match starts as the part does, or as the rest does
             body, rest = _starts(av[2]), _starts(items[index + 1:])
-            inner = None if body is None or rest is None or len(body | rest) > MAX_EXACT else body | rest
+            inner = None if body is None or rest is None or len(body | rest) > MAX_STARTS else body | rest
         else:
             inner = _part_starts(op, av)
-        joined = None if inner is None else _product(prefix, inner)
+        joined = None if inner is None else _product(prefix, inner, MAX_STARTS)
         if joined is not None:
             prefix = joined
         break  # anything else ends the start words
@@ -240,7 +243,7 @@ def _part_starts(op: Any, av: Any) -> frozenset[str] | None:
         if any(b is None for b in branches):
             return None
         union = frozenset().union(*(b for b in branches if b is not None))
-        return union if len(union) <= MAX_EXACT else None
+        return union if len(union) <= MAX_STARTS else None
     if op in _REPEATS and av[0] >= 1:
         return _starts(av[2])
     return None

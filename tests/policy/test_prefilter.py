@@ -8,6 +8,7 @@ from postguard.engine import scan_segments
 from postguard.model import Segment
 from postguard.policy.compiler import prefilter_clauses
 from postguard.policy.loader import load_policy
+from postguard.policy.model import compiled_regex
 from postguard.policy.prefilter import required_literals, start_literals
 from postguard.text import lower_for_keywords, normalise
 
@@ -116,6 +117,37 @@ def test_every_builtin_regex_that_matches_an_example_starts_with_one_of_its_star
                     assert any(lower.startswith(w, m.start()) for w in matcher.start_words), (rule.id, text)
                     checked += 1
     assert checked > 400
+
+
+def test_a_long_alternation_of_words_starts_with_its_words():
+    words = [f"w{i}x" for i in range(300)]  # beyond what required_literals enumerates
+    assert start_literals("(?:" + "|".join(words) + r")(?![a-z])") == frozenset(words)
+    assert start_literals("(?:" + "|".join(words) + r"|\d)") is None
+
+
+def test_every_builtin_context_and_post_level_pattern_match_starts_with_one_of_its_start_words(builtin):
+    # the engine tries these only where a start word occurs (compiler.start_index): on every rule's examples
+    # (each rule's joined into one text), every match must begin with one
+    sources = set()
+    for rule in builtin.rules:
+        windows = [w for m in rule.matchers for w in m.require + m.exclude] + list(rule.require + rule.exclude)
+        sources.update(source for w in windows for source in w.pattern_sources)
+        sources.update((m.source, m.flags) for m in rule.unless + rule.post_require if m.kind == "regex")
+    texts = [normalise("\n".join(t for group in (r.examples.match, r.examples.no_match) for _kind, t in group)).text
+             for r in builtin.rules]
+    checked = with_starts = 0
+    for source, flags in sorted(sources):
+        starts = start_literals(source, flags)
+        if starts is None:
+            continue
+        with_starts += 1
+        pattern = compiled_regex(source, flags)
+        for norm in texts:
+            lower = lower_for_keywords(norm)
+            for m in pattern.finditer(norm):
+                assert any(lower.startswith(w, m.start()) for w in starts), (source[:60], m.group())
+                checked += 1
+    assert with_starts > 40 and checked > 1000, (with_starts, checked)
 
 
 def test_a_gated_regex_still_finds_what_it_found_before(builtin):
