@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from postguard.model import (
     RISK_LEVELS,
@@ -33,14 +33,14 @@ try:
     from postguard._native import all_met, regex_spans
 except ImportError:  # CompiledPolicy.native_literals is None then, and these are not called
     all_met = regex_spans = None
-from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
+from postguard.text import Normalised, languages, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
 # the end of a sentence: Chinese and English stops, a line break; a full stop only before a space, so
 # that 2.5mg and e.g. stay inside their sentence
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
 _NEW = object.__new__
-_T = TypeVar("_T")
+_SET = object.__setattr__
 _DIGITS = re.compile(r"\d+")  # stdlib: a plain digit scan is faster there
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # how `why` names a validator for people reading a report
@@ -365,9 +365,12 @@ def _location(prep: _Prepared, start: int, end: int) -> Location:
         return Location("metadata", image=seg.image, field=seg.field)
     if seg.kind == "ocr":
         return Location("image", start=start, end=end, image=seg.image, bbox=_union_box(seg, start, end))
-    line, col = line_col(seg.text, start)
-    return _built(Location, kind=seg.kind, start=start, end=end, line=line + seg.line_offset, column=col,
-                  image=seg.image, bbox=None, field=None)
+    text = seg.text  # line_col, inline: the engine locates every finding
+    location = _NEW(Location)
+    _SET(location, "__dict__", {
+        "kind": seg.kind, "start": start, "end": end, "line": text.count("\n", 0, start) + 1 + seg.line_offset,
+        "column": start - text.rfind("\n", 0, start), "image": seg.image, "bbox": None, "field": None})
+    return location
 
 
 def _union_box(seg: Segment, start: int, end: int) -> tuple[int, int, int, int] | None:
@@ -383,32 +386,20 @@ def _union_box(seg: Segment, start: int, end: int) -> tuple[int, int, int, int] 
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def _built(cls: type[_T], **values: Any) -> _T:
-    """An instance of a frozen dataclass built without its __init__, which sets every field through
-    object.__setattr__ and is several times slower; the engine builds a few findings per post."""
-    obj: _T = _NEW(cls)
-    obj.__dict__.update(values)
-    return obj
-
-
 def _rule_finding(rule: Rule, evidence: str, location: Location, why: str, lang: str) -> Finding:
     """A finding of `rule`, in the post's language where the rule provides it."""
-    return _built(
-        Finding,
-        rule=rule.id,
-        category=rule.category,
-        severity=rule.severity,
-        message=rule.message(lang),
-        advice=rule.advice(lang),
-        references=rule.references,
-        evidence=evidence,
-        location=location,
-        why=why,
-        tags=rule.tags,
-        messages=rule.messages,
-        advices=rule.advices,
-        fix=rule.fix,
-    )
+    shared = rule.finding_fields.get(lang)
+    if shared is None:
+        shared = rule.finding_fields[lang] = {
+            "rule": rule.id, "category": rule.category, "severity": rule.severity, "message": rule.message(lang),
+            "advice": rule.advice(lang), "references": rule.references, "tags": rule.tags,
+            "messages": rule.messages, "advices": rule.advices, "fix": rule.fix}
+    fields = shared.copy()
+    fields["evidence"], fields["location"], fields["why"] = evidence, location, why
+    finding = _NEW(Finding)
+    # a frozen dataclass's __init__ sets every field through object.__setattr__, several times slower
+    _SET(finding, "__dict__", fields)
+    return finding
 
 
 def _finding(rule: Rule, prep: _Prepared, start: int, end: int, why: str, lang: str) -> Finding:
