@@ -322,8 +322,8 @@ def _excluded(prep: _Prepared, exclusion: Exclusion, start: int, end: int) -> bo
                 continue
             if latin and not _bounded(lower, pos, stop):
                 continue
-            for before, after in reaches:
-                if pos >= start - before and stop <= end + after:
+            for before, after, outside in reaches:
+                if pos >= start - before and stop <= end + after and not (outside and pos >= start and stop <= end):
                     return True
     for window in exclusion.separate:  # noqa: SIM110 (a loop: any() would build a generator per check)
         if _window_hit(prep, window, start, end) is not None:

@@ -102,7 +102,7 @@ class Exclusion:
     word in a single pass over the widest window, each word within its own window's reach. (A dense post
     checks a few dozen exclusion windows; one pass each instead of one per window.)"""
 
-    automaton: Any  # value: (length, whole-word?, ((before, after), ...) of the windows the word is in)
+    automaton: Any  # value: (length, whole-word?, ((before, after, outside_match), ...) of the word's windows)
     before: int  # the widest reach
     after: int
     separate: tuple[Window, ...]  # regex patterns, and windows with their own bounds: checked one at a time
@@ -111,19 +111,21 @@ class Exclusion:
 def _exclusion(windows: tuple[WordWindow, ...]) -> Exclusion | None:
     if not windows:
         return None
-    spans: dict[str, list[tuple[int, int]]] = {}
+    # every window's words in one index, each with the reaches of its windows: (before, after, whether a word
+    # inside the match itself does not count); only sentence-bound windows are scanned on their own
+    spans: dict[str, list[tuple[int, int, bool]]] = {}
     for w in windows:
-        if w.sentence or w.outside_match:
+        if w.sentence:
             continue
         for word in w.words:
-            spans.setdefault(word, []).append((w.before, w.after))
+            spans.setdefault(word, []).append((w.before, w.after, w.outside_match))
     automaton = None
     if spans:
         automaton = word_index({word: (len(word), is_latin_word(word), tuple(dict.fromkeys(reach)))
                                 for word, reach in spans.items()})
-    separate = tuple(_window(w) if w.sentence or w.outside_match else Window(None, w, w.before, w.after)
-                     for w in windows if w.sentence or w.outside_match or w.pattern_sources)
-    merged = [w for w in windows if not (w.sentence or w.outside_match)]
+    separate = tuple(_window(w) if w.sentence else Window(None, w, w.before, w.after, False, w.outside_match)
+                     for w in windows if w.sentence or w.pattern_sources)
+    merged = [w for w in windows if not w.sentence]
     return Exclusion(automaton, max((w.before for w in merged), default=0), max((w.after for w in merged), default=0),
                      separate)
 
