@@ -347,3 +347,13 @@ def test_an_exclusion_can_ignore_words_inside_the_match(tmp_path):
     # without the flag the claim's own 没有 would silence it
     plain = pack_policy(tmp_path, OUTSIDE_PACK.replace(", outside_match: true", ""))
     assert rules(scan_post(Post("p", "我们的产品没有任何副作用"), plain)) == []
+
+
+def test_outside_match_and_plain_exclusion_windows_of_one_rule_keep_their_own_reach(tmp_path):
+    # both kinds share one word index: each word keeps its window's reach and whether it may lie inside the match
+    policy = pack_policy(tmp_path, OUTSIDE_PACK.replace(
+        "outside_match: true}", "outside_match: true}\n        - {words: [无, 测试], before: 0, after: 4}"))
+    assert rules(scan_post(Post("p", "我们的产品没有任何副作用"), policy)) == ["p-safety"]
+    assert rules(scan_post(Post("p", "没有任何副作用，测试"), policy)) == []  # 测试 within 4 after
+    assert rules(scan_post(Post("p", "没有任何副作用，这是测试"), policy)) == ["p-safety"]  # 6 after: too far
+    assert rules(scan_post(Post("p", "产品无任何副作用"), policy)) == []  # 无 is plain here: inside counts
