@@ -33,7 +33,7 @@ try:
     from postguard._native import all_met, regex_spans
 except ImportError:  # CompiledPolicy.native_literals is None then, and these are not called
     all_met = regex_spans = None
-from postguard.text import Normalised, languages, lower_for_keywords, main_language, normalise
+from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
 # the end of a sentence: Chinese and English stops, a line break; a full stop only before a space, so
@@ -123,8 +123,7 @@ def _window_hit(prep: _Prepared, window: Window, start: int, end: int) -> str | 
                 return str(word)
     text = prep.norm.text
     for pattern, starts in window.patterns:
-        for m in pattern.finditer(text, lo, hi, False, False) if starts is None else _matches_from(
-                pattern, text, _start_positions(starts, lower, lo, hi), hi):  # concurrent=False: see _matches_from
+        for m in _matches(pattern, text, None if starts is None else _start_positions(starts, lower, lo, hi), lo, hi):
             if m.span() == (start, end) or (window.outside_match and m.start() >= start and m.end() <= end):
                 continue
             return str(m.group())
@@ -147,9 +146,7 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
         return None  # the prefilter says this pattern cannot match here
     starts = start_index(matcher.source, matcher.flags)
     pattern = matcher.pattern
-    # concurrent=False: see _matches_from
-    for m in pattern.finditer(text, None, None, False, False) if starts is None else _matches_from(
-            pattern, text, _start_positions(starts, lower, 0, len(lower))):
+    for m in _matches(pattern, text, None if starts is None else _start_positions(starts, lower, 0, len(lower))):
         value = m.group(matcher.group) if matcher.group is not None else m.group()
         if matcher.validator is None or VALIDATORS[matcher.validator](value):
             return str(m.group())
@@ -215,8 +212,7 @@ def _regex_spans(compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared) -> 
     found = []
     for index, matcher, positions in _regex_runs(compiled, prep):
         pattern = matcher.pattern
-        for m in pattern.finditer(text, None, None, False, False) if positions is None else _matches_from(
-                pattern, text, positions):
+        for m in _matches(pattern, text, positions):
             if matcher.group is not None:
                 start, end = m.span(matcher.group)
                 if start < 0:
@@ -226,6 +222,16 @@ def _regex_spans(compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared) -> 
             if end > start:
                 found.append((index, start, end))
     return found
+
+
+def _matches(
+    pattern: Any, text: str, positions: list[int] | None, lo: int | None = None, hi: int | None = None
+) -> Iterator[Any]:
+    """What pattern.finditer(text, lo, hi) finds; where `positions` (ascending, within [lo, hi)) holds every
+    place a match can start, by a match tried at each of them instead of a search of every position."""
+    if positions is None:
+        return iter(pattern.finditer(text, lo, hi, False, False))  # concurrent=False: see _matches_from
+    return _matches_from(pattern, text, positions, hi)
 
 
 def _matches_from(pattern: Any, text: str, positions: list[int], endpos: int | None = None) -> Iterator[Any]:
@@ -365,11 +371,10 @@ def _location(prep: _Prepared, start: int, end: int) -> Location:
         return Location("metadata", image=seg.image, field=seg.field)
     if seg.kind == "ocr":
         return Location("image", start=start, end=end, image=seg.image, bbox=_union_box(seg, start, end))
-    text = seg.text  # line_col, inline: the engine locates every finding
+    line, column = line_col(seg.text, start)
     location = _NEW(Location)
-    _SET(location, "__dict__", {
-        "kind": seg.kind, "start": start, "end": end, "line": text.count("\n", 0, start) + 1 + seg.line_offset,
-        "column": start - text.rfind("\n", 0, start), "image": seg.image, "bbox": None, "field": None})
+    _SET(location, "__dict__", {"kind": seg.kind, "start": start, "end": end, "line": line + seg.line_offset,
+                                "column": column, "image": seg.image, "bbox": None, "field": None})
     return location
 
 

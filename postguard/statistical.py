@@ -137,9 +137,6 @@ class ModelFile:
         return tuple(bias + (((total >> (LANE * k)) & _LANE_MASK) - offset) / SCALE
                      for k, bias in enumerate(self.biases))
 
-    def weight(self, feature: str, k: int) -> float:
-        return self.units(feature, k) / SCALE
-
     def units(self, feature: str, k: int) -> int:
         """The feature's weight in model k, in thousandths (0 when the feature is unknown)."""
         i = self._index.get(feature)
@@ -171,13 +168,12 @@ class TextModel:
         """The features that raise the score most, strongest first, among those a reader can make sense
         of: not single characters, and not English function words (the model weighs those too, but
         "from" or "her" explains nothing)."""
-        index, units = self.file._index, self.file._units  # noqa: SLF001 (one file, read per feature here)
-        k, lane = len(self.file.names), self.lane
+        units, lane = self.file.units, self.lane
         weighed = []
         for f in found:
-            i = index.get(f)
-            if i is not None and units[i * k + lane] > 0 and _telling(f):
-                weighed.append((units[i * k + lane], f))
+            w = units(f, lane)
+            if w > 0 and _telling(f):  # the weight first: most features weigh nothing here
+                weighed.append((w, f))
         weighed.sort(reverse=True)
         return [(f, w / SCALE) for w, f in weighed[:n]]
 
