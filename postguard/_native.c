@@ -382,6 +382,7 @@ typedef struct {
                               * no word, and this small filter says so without a probe into the buckets */
     int first_shift;         /* 32 - log2(the filter's bits) */
     int32_t *recorded;       /* scratch for scan(), per recorded group: its last start, then how many starts */
+    uint8_t *reported;       /* per word, 1 when scan() also reports where it occurs: its value is not None */
 } Literals;
 
 static inline uint32_t
@@ -438,6 +439,7 @@ literals_dealloc(Literals *t)
     PyMem_Free(t->groups);
     PyMem_Free(t->firsts);
     PyMem_Free(t->recorded);
+    PyMem_Free(t->reported);
     Py_XDECREF(t->values);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
@@ -457,7 +459,8 @@ new_buckets(size_t capacity)
 /* Literals(words, groups, n_groups, record_from=n_groups, values=None): `words` a sequence of non-empty str,
  * `groups` a sequence (one per word) of sequences of group numbers below n_groups. scan() reports where
  * the words of groups numbered record_from or more start; occurrences() reports values[word] (a sequence
- * as long as words) instead of the word's index when they are given. */
+ * as long as words) instead of the word's index when they are given, and scan() reports the occurrences
+ * of the words whose value is not None. */
 static PyObject *
 literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
@@ -497,6 +500,13 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
             PyErr_SetString(PyExc_ValueError, "one value per word");
             goto fail;
         }
+        t->reported = PyMem_Malloc((size_t)n + 1);
+        if (t->reported == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            t->reported[i] = PyTuple_GET_ITEM(t->values, i) != Py_None;
     }
     Py_ssize_t total = 0, total_groups = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -702,6 +712,53 @@ occurrence_order(const void *a, const void *b)
     return x->length > y->length ? -1 : x->length < y->length;  /* at one end, the longest first */
 }
 
+/* Appends an occurrence to a growing array; -1 when out of memory. */
+static inline int
+push_occurrence(Occurrence **found, Py_ssize_t *used, Py_ssize_t *capacity, Py_ssize_t end, Py_ssize_t length,
+                int32_t word)
+{
+    if (*used == *capacity) {
+        Occurrence *more = PyMem_Realloc(*found, (size_t)*capacity * 2 * sizeof(Occurrence));
+        if (more == NULL)
+            return -1;
+        *found = more;
+        *capacity *= 2;
+    }
+    (*found)[*used].end = end;
+    (*found)[*used].length = length;
+    (*found)[*used].word = word;
+    (*used)++;
+    return 0;
+}
+
+/* The occurrences as a list of (last index, value or word index), by end, the longest first. */
+static PyObject *
+occurrence_list(const Literals *t, Occurrence *found, Py_ssize_t used)
+{
+    qsort(found, (size_t)used, sizeof(Occurrence), occurrence_order);
+    PyObject *result = PyList_New(used);
+    for (Py_ssize_t i = 0; result != NULL && i < used; i++) {
+        PyObject *item = PyTuple_New(2), *last = PyLong_FromSsize_t(found[i].end - 1), *word;
+        if (t->values != NULL) {
+            word = PyTuple_GET_ITEM(t->values, found[i].word);
+            Py_INCREF(word);
+        }
+        else
+            word = PyLong_FromLong(found[i].word);
+        if (item == NULL || last == NULL || word == NULL) {
+            Py_XDECREF(item);
+            Py_XDECREF(last);
+            Py_XDECREF(word);
+            Py_CLEAR(result);
+            break;
+        }
+        PyTuple_SET_ITEM(item, 0, last);
+        PyTuple_SET_ITEM(item, 1, word);
+        PyList_SET_ITEM(result, i, item);
+    }
+    return result;
+}
+
 /* occurrences(text, lo=0, hi=len(text)) -> [(last index, word index or value), ...] of every occurrence of
  * every word within text[lo:hi], ordered as an Aho-Corasick automaton reports them: by where they end,
  * longest first. */
@@ -733,23 +790,8 @@ literals_occurrences(Literals *t, PyObject *args)
     Occurrence *found = PyMem_Malloc((size_t)capacity * sizeof(Occurrence));
     int failed = found == NULL;
 #define COLLECT(w, stop)                                                                          \
-    if (!failed) {                                                                                \
-        if (used == capacity) {                                                                   \
-            Occurrence *more = PyMem_Realloc(found, (size_t)capacity * 2 * sizeof(Occurrence));   \
-            if (more == NULL)                                                                     \
-                failed = 1;                                                                       \
-            else {                                                                                \
-                found = more;                                                                     \
-                capacity *= 2;                                                                    \
-            }                                                                                     \
-        }                                                                                         \
-        if (!failed) {                                                                            \
-            found[used].end = (stop);                                                             \
-            found[used].length = (stop) - pos;                                                    \
-            found[used].word = (w);                                                               \
-            used++;                                                                               \
-        }                                                                                         \
-    }
+    if (!failed && push_occurrence(&found, &used, &capacity, (stop), (stop) - pos, (w)) < 0)     \
+        failed = 1;
     FOR_EACH_OCCURRENCE(t, text, lo, hi, COLLECT)
 #undef COLLECT
     if (text != small)
@@ -758,27 +800,7 @@ literals_occurrences(Literals *t, PyObject *args)
         PyMem_Free(found);
         return PyErr_NoMemory();
     }
-    qsort(found, (size_t)used, sizeof(Occurrence), occurrence_order);
-    PyObject *result = PyList_New(used);
-    for (Py_ssize_t i = 0; result != NULL && i < used; i++) {
-        PyObject *item = PyTuple_New(2), *last = PyLong_FromSsize_t(found[i].end - 1), *word;
-        if (t->values != NULL) {
-            word = PyTuple_GET_ITEM(t->values, found[i].word);
-            Py_INCREF(word);
-        }
-        else
-            word = PyLong_FromLong(found[i].word);
-        if (item == NULL || last == NULL || word == NULL) {
-            Py_XDECREF(item);
-            Py_XDECREF(last);
-            Py_XDECREF(word);
-            Py_CLEAR(result);
-            break;
-        }
-        PyTuple_SET_ITEM(item, 0, last);
-        PyTuple_SET_ITEM(item, 1, word);
-        PyList_SET_ITEM(result, i, item);
-    }
+    PyObject *result = occurrence_list(t, found, used);
     PyMem_Free(found);
     return result;
 }
@@ -788,9 +810,10 @@ typedef struct {
     int32_t start;
 } Start;
 
-/* scan(text) -> (flags, starts): `flags` a byte per group, 1 where a word of the group occurs in `text`;
- * `starts` {group: [start, ...]} for the groups numbered record_from or more that occur: where their words
- * start, ascending, each once. */
+/* scan(text) -> (flags, starts, found): `flags` a byte per group, 1 where a word of the group occurs in
+ * `text`; `starts` {group: [start, ...]} for the groups numbered record_from or more that occur: where their
+ * words start, ascending, each once; `found` [(last index, value)] of every occurrence of the words whose
+ * value is not None, as occurrences() orders them (one pass reports the keywords with the literals). */
 static PyObject *
 literals_scan(Literals *t, PyObject *arg)
 {
@@ -809,33 +832,40 @@ literals_scan(Literals *t, PyObject *arg)
     Start *starts = PyMem_Malloc((size_t)capacity * sizeof(Start));
     /* positions come in ascending order, so a group's repeated start is the one it recorded last */
     int32_t *last = t->recorded, *count = t->recorded + n_recorded;
-    int failed = flags_object == NULL || starts == NULL;
+    Py_ssize_t n_hits = 0, hits_capacity = 32;
+    Occurrence *hits = t->reported != NULL ? PyMem_Malloc((size_t)hits_capacity * sizeof(Occurrence)) : NULL;
+    int failed = flags_object == NULL || starts == NULL || (t->reported != NULL && hits == NULL);
     if (!failed) {
         char *flags = PyBytes_AS_STRING(flags_object);
         memset(flags, 0, (size_t)t->n_groups);
         memset(last, 0xFF, (size_t)n_recorded * sizeof(int32_t));  /* -1 */
         memset(count, 0, (size_t)n_recorded * sizeof(int32_t));
 #define MARK_AND_RECORD(w, end)                                                                       \
-        for (Py_ssize_t g = t->group_offsets[w]; g < t->group_offsets[(w) + 1]; g++) {                \
-            int32_t group = t->groups[g], r = group - (int32_t)t->record_from;                       \
-            flags[group] = 1;                                                                          \
-            if (r >= 0 && last[r] != (int32_t)pos && !failed) {                                        \
-                if (used == capacity) {                                                                \
-                    Start *more = PyMem_Realloc(starts, (size_t)capacity * 2 * sizeof(Start));         \
-                    if (more == NULL) {                                                                \
-                        failed = 1;                                                                    \
-                        continue;                                                                      \
+        do {                                                                                           \
+            if (t->reported != NULL && t->reported[w] && !failed &&                                    \
+                push_occurrence(&hits, &n_hits, &hits_capacity, (end), (end) - pos, (w)) < 0)          \
+                failed = 1;                                                                            \
+            for (Py_ssize_t g = t->group_offsets[w]; g < t->group_offsets[(w) + 1]; g++) {             \
+                int32_t group = t->groups[g], r = group - (int32_t)t->record_from;                     \
+                flags[group] = 1;                                                                      \
+                if (r >= 0 && last[r] != (int32_t)pos && !failed) {                                    \
+                    if (used == capacity) {                                                            \
+                        Start *more = PyMem_Realloc(starts, (size_t)capacity * 2 * sizeof(Start));     \
+                        if (more == NULL) {                                                            \
+                            failed = 1;                                                                \
+                            continue;                                                                  \
+                        }                                                                              \
+                        starts = more;                                                                 \
+                        capacity *= 2;                                                                 \
                     }                                                                                  \
-                    starts = more;                                                                     \
-                    capacity *= 2;                                                                     \
+                    last[r] = (int32_t)pos;                                                            \
+                    count[r]++;                                                                        \
+                    starts[used].group = r;                                                            \
+                    starts[used].start = (int32_t)pos;                                                 \
+                    used++;                                                                            \
                 }                                                                                      \
-                last[r] = (int32_t)pos;                                                                \
-                count[r]++;                                                                            \
-                starts[used].group = r;                                                                \
-                starts[used].start = (int32_t)pos;                                                     \
-                used++;                                                                                \
             }                                                                                          \
-        }
+        } while (0)
         FOR_EACH_OCCURRENCE(t, text, 0, n, MARK_AND_RECORD)
 #undef MARK_AND_RECORD
     }
@@ -871,13 +901,17 @@ literals_scan(Literals *t, PyObject *arg)
         PyMem_Free(lists);
     }
     PyMem_Free(starts);
-    if (by_group == NULL) {
+    PyObject *found = by_group == NULL ? NULL : hits != NULL ? occurrence_list(t, hits, n_hits) : PyList_New(0);
+    PyMem_Free(hits);
+    if (found == NULL) {
         Py_XDECREF(flags_object);
+        Py_XDECREF(by_group);
         return PyErr_Occurred() ? NULL : PyErr_NoMemory();
     }
-    PyObject *result = PyTuple_Pack(2, flags_object, by_group);
+    PyObject *result = PyTuple_Pack(3, flags_object, by_group, found);
     Py_DECREF(flags_object);
     Py_DECREF(by_group);
+    Py_DECREF(found);
     return result;
 }
 
@@ -928,7 +962,8 @@ static PyMethodDef literals_methods[] = {
     {"occurrences", (PyCFunction)literals_occurrences, METH_VARARGS,
      "occurrences(text, lo=0, hi=len(text)) -> [(last index, word index or value)], by end, longest first"},
     {"scan", (PyCFunction)literals_scan, METH_O,
-     "scan(text) -> (flags: a 1 per group with a word in `text`, {group: [start, ...]} from record_from on)"},
+     "scan(text) -> (flags: a 1 per group with a word in `text`, {group: [start, ...]} from record_from on, "
+     "[(last index, value)] of the words whose value is not None)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -187,12 +187,13 @@ def _regex_runs(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int
 
 
 def _prefiltered(
-    compiled: CompiledPolicy, plan: RegexPlan, lower: str
+    compiled: CompiledPolicy, plan: RegexPlan, lower: str, scanned: Any = None
 ) -> tuple[list[int], dict[int, list[int]] | None]:
     """Indexes (in rule order) of the plan's entries whose prefilter clauses this text meets, all of them;
-    with the C core, also where each regex's start words occur (by start group)."""
+    with the C core, also where each regex's start words occur (by start group). `scanned`: what
+    native_literals.scan(lower) gave, where the caller has it."""
     if compiled.native_literals is not None:
-        flags, starts = compiled.native_literals.scan(lower)
+        flags, starts, _keywords = scanned if scanned is not None else compiled.native_literals.scan(lower)
         return all_met(flags, plan.needs), starts
     # clauses met by the text (map/itemgetter: no Python-level loop per literal found)
     satisfied: set[int] = set()
@@ -202,11 +203,13 @@ def _prefiltered(
     return [i for i in plan.candidates(satisfied) if len(entries[i][3]) < 2 or entries[i][3] <= satisfied], None
 
 
-def _regex_spans(compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared) -> list[tuple[int, int, int]]:
+def _regex_spans(
+    compiled: CompiledPolicy, plan: RegexPlan, prep: _Prepared, scanned: Any = None
+) -> list[tuple[int, int, int]]:
     """(plan entry index, start, end) of every match of the regexes that run on this segment (of the
     matcher's `group` where it names one), in plan order: the C core's loop where it is built."""
     if compiled.native_literals is not None:
-        indexes, starts = _prefiltered(compiled, plan, prep.lower)
+        indexes, starts = _prefiltered(compiled, plan, prep.lower, scanned)
         return regex_spans(prep.norm.text, indexes, starts, plan.runs)  # type: ignore[no-any-return]
     text = prep.norm.text
     found = []
@@ -258,20 +261,26 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
     for si, prep in enumerate(preps):
         lower, text = prep.lower, prep.norm.text
         applicable = compiled.applicable(prep.segment.kind, _segment_langs(prep))
-        if compiled.has_keywords:
-            for end_index, (length, latin, targets) in compiled.automaton.iter(lower):
-                end = end_index + 1
-                start = end - length
-                if latin and not _bounded(lower, start, end):
+        # with the C core, one pass finds the keywords and the regexes' literals and start words
+        scanned = None
+        if compiled.native_literals is not None:
+            scanned = compiled.native_literals.scan(lower)
+            keywords = scanned[2]
+        else:
+            keywords = compiled.automaton.iter(lower) if compiled.has_keywords else ()
+        for end_index, (length, latin, targets) in keywords:
+            end = end_index + 1
+            start = end - length
+            if latin and not _bounded(lower, start, end):
+                continue
+            for ri, mi, validator in targets:
+                if ri not in applicable:
                     continue
-                for ri, mi, validator in targets:
-                    if ri not in applicable:
-                        continue
-                    if validator and not VALIDATORS[validator](text[start:end]):
-                        continue
-                    hits.append(Hit(ri, mi, si, start, end, f"keyword “{text[start:end]}”"))
+                if validator and not VALIDATORS[validator](text[start:end]):
+                    continue
+                hits.append(Hit(ri, mi, si, start, end, f"keyword “{text[start:end]}”"))
         plan = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep))
-        for index, start, end in _regex_spans(compiled, plan, prep):
+        for index, start, end in _regex_spans(compiled, plan, prep, scanned):
             ri, mi, matcher, _needs = plan.entries[index]
             if matcher.validator and not VALIDATORS[matcher.validator](text[start:end]):
                 continue

@@ -40,7 +40,7 @@ def test_literals_mark_the_groups_of_every_word_that_occurs(native):
     words = ["in", "a", "中文", "ab", "abc", "c"]
     literals = native.Literals(words, [[0], [1], [2], [3], [3, 4], [5]], 7)
     assert literals.scan("xabc 中文")[0] == bytes([0, 1, 1, 1, 1, 1, 0])  # overlapping words all count
-    assert literals.scan("") == (bytes(7), {})
+    assert literals.scan("") == (bytes(7), {}, [])
     assert literals.scan("中")[0] == bytes(7)  # a prefix of a word is not the word
     assert literals.scan("ab")[0] == bytes([0, 1, 0, 1, 0, 0, 0])  # "abc" runs past the end
     needs = compiler.pack_needs([(3, 4), (0,), (), (1, 3)])
@@ -54,9 +54,21 @@ def test_literals_mark_the_groups_of_every_word_that_occurs(native):
 
 def test_literals_report_where_the_words_of_recorded_groups_start(native):
     literals = native.Literals(["ab", "b", "abc", "x"], [[0], [1], [1], [2]], 3, 1)  # groups 1, 2 recorded
-    flags, starts = literals.scan("abcab xb")
+    flags, starts, found = literals.scan("abcab xb")
     assert flags == bytes([1, 1, 1])
     assert starts == {1: [0, 1, 4, 7], 2: [6]}  # each start once ("abc" and "b" overlap), ascending
+    assert found == []  # no values: no word is reported
+
+
+def test_a_scan_also_reports_the_words_that_have_a_value_as_occurrences_does(native):
+    words = ["ab", "abc", "中文", "x", "b"]
+    values = [None, "ABC", "ZW", "X", None]  # "ab" and "b" only mark groups
+    literals = native.Literals(words, [[0], [], [], [], [1]], 2, 1, values=values)
+    text = "xabc 中文 abx" * 40  # longer than the first buffer of occurrences
+    flags, starts, found = literals.scan(text)
+    assert flags == bytes([1, 1])
+    assert found == [(last, value) for last, value in literals.occurrences(text) if value is not None]
+    assert found[:4] == [(0, "X"), (3, "ABC"), (6, "ZW"), (10, "X")]  # by end, the longest first
 
 
 @pytest.mark.parametrize("args, problem", [
@@ -132,6 +144,13 @@ def test_the_c_word_index_reports_what_the_automaton_reports_in_the_same_order(n
         assert compiled.automaton.iter(lower) == list(fallback.automaton.iter(lower)), text
         lo, hi = len(lower) // 4, len(lower) // 2  # a context window: matches wholly inside it
         assert compiled.automaton.iter(lower, lo, hi) == list(fallback.automaton.iter(lower, lo, hi)), text
+
+
+def test_the_one_pass_finds_the_keywords_the_keyword_automaton_finds(native):
+    compiled = load_policy().compiled
+    for text in corpus_texts()[::7]:
+        lower = prepare([Segment("text", text)])[0].lower
+        assert compiled.native_literals.scan(lower)[2] == compiled.automaton.iter(lower), text
 
 
 def test_a_scan_finds_the_same_with_and_without_the_c_core(native, monkeypatch):

@@ -170,7 +170,8 @@ class CompiledPolicy:
     literals: Any
     rules: list[Rule]
     # the same literals for postguard._native (None where it is not built): it marks the satisfied clauses
-    # in one pass in C, which is several times faster than collecting them from the automaton in Python
+    # in one pass in C, which is several times faster than collecting them from the automaton in Python;
+    # the keywords are in it too, so that the same pass finds them (as `automaton` would)
     native_literals: Any
     # (rule index, matcher index) -> ids of the clauses a segment must satisfy before the regex runs, the
     # most selective first
@@ -328,7 +329,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
                 for literal in clause:
                     satisfies.setdefault(literal, set()).add(cid)
             prefilters[(ri, mi)] = tuple(ids)
-    automaton = word_index({kw: (len(kw), is_latin_word(kw), tuple(targets)) for kw, targets in keywords.items()})
+    keyword_values = {kw: (len(kw), is_latin_word(kw), tuple(targets)) for kw, targets in keywords.items()}
+    automaton = word_index(keyword_values)
     literals = native_literals = None
     start_groups: dict[tuple[int, int], int] = {}
     if Literals is not None:
@@ -344,8 +346,11 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
                     group = start_groups[(ri, mi)] = len(clause_ids) + len(start_groups)
                     for word in words:
                         groups_of.setdefault(word, []).append(group)
+        # the keywords join them, with their values: one pass over a post finds both (scan()'s third part)
+        for kw in keyword_values:
+            groups_of.setdefault(kw, [])
         native_literals = Literals(list(groups_of), list(groups_of.values()), len(clause_ids) + len(start_groups),
-                                   len(clause_ids))
+                                   len(clause_ids), values=[keyword_values.get(word) for word in groups_of])
     else:
         literals = ahocorasick.Automaton()
         for literal, clause_set in satisfies.items():
