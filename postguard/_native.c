@@ -381,6 +381,10 @@ typedef struct {
     uint8_t *firsts;         /* a bit per hash of every word's first code point: most positions of a text start
                               * no word, and this small filter says so without a probe into the buckets */
     int first_shift;         /* 32 - log2(the filter's bits) */
+    uint8_t *keys;           /* a bit per hash of every bucket key (a word of one code point, or the first two of
+                              * a longer one): finer than `firsts`, for a large table, whose buckets a probe
+                              * would mostly fetch from memory (scan() of a whole post) */
+    int key_shift;           /* 64 - log2(the filter's bits) */
     int32_t *recorded;       /* scratch for scan(), per recorded group: its last start, then how many starts */
     uint8_t *reported;       /* per word, 1 when scan() also reports where it occurs: its value is not None */
 } Literals;
@@ -392,6 +396,13 @@ first_hash(Py_UCS4 c, int shift)
 }
 
 #define EMPTY_KEY UINT64_MAX
+
+static inline int
+may_have_key(const uint8_t *filter, int shift, uint64_t key)
+{
+    uint64_t h = (key * 0xD6E8FEB86659FD93ULL) >> shift;
+    return (filter[h >> 3] >> (h & 7)) & 1;
+}
 
 static uint64_t
 literal_key(const Py_UCS4 *codes, Py_ssize_t length)
@@ -438,6 +449,7 @@ literals_dealloc(Literals *t)
     PyMem_Free(t->group_offsets);
     PyMem_Free(t->groups);
     PyMem_Free(t->firsts);
+    PyMem_Free(t->keys);
     PyMem_Free(t->recorded);
     PyMem_Free(t->reported);
     Py_XDECREF(t->values);
@@ -622,6 +634,24 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         uint32_t h = first_hash(flat[flat_offsets[i]], t->first_shift);
         t->firsts[h >> 3] |= (uint8_t)(1u << (h & 7));
     }
+    /* the filter of bucket keys, also about eight bits per key */
+    bits = 512;
+    int log2_bits = 9;
+    while (bits < (size_t)distinct * 8 && bits < ((size_t)1 << 21)) {
+        bits <<= 1;
+        log2_bits++;
+    }
+    t->key_shift = 64 - log2_bits;
+    t->keys = PyMem_Calloc(bits / 8, 1);
+    if (t->keys == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (size_t b = 0; b <= t->mask; b++)
+        if (t->buckets[b].key != EMPTY_KEY) {
+            uint64_t h = (t->buckets[b].key * 0xD6E8FEB86659FD93ULL) >> t->key_shift;
+            t->keys[h >> 3] |= (uint8_t)(1u << (h & 7));
+        }
     /* within a bucket: words of one or two code points first, then the longer ones in the order of their
      * remaining code points, so that a scan finds the words that go on like the text by binary search
      * (a bucket such as "yo" or "th" holds a hundred English words) */
@@ -668,14 +698,20 @@ first_third(const Entry *entries, int32_t lo, int32_t hi, int32_t code)
     return lo;
 }
 
-/* Calls found(word index, end) for every occurrence of every word in text[lo:hi), by start. */
-#define FOR_EACH_OCCURRENCE(t, text, lo, hi, found)                                                  \
+/* Calls found(word index, end) for every occurrence of every word in text[lo:hi), by start. `keyed`: check
+ * the filter of keys before each probe (two checks a position, against one of `firsts`). */
+#define FOR_EACH_OCCURRENCE(t, text, lo, hi, keyed, found)                                           \
     for (Py_ssize_t pos = (lo); pos < (hi); pos++) {                                                 \
-        uint32_t first = first_hash((text)[pos], (t)->first_shift);                                  \
-        if (!((t)->firsts[first >> 3] & (1u << (first & 7))))                                        \
-            continue;                                                                                \
+        if (!(keyed)) {                                                                              \
+            uint32_t first = first_hash((text)[pos], (t)->first_shift);                              \
+            if (!((t)->firsts[first >> 3] & (1u << (first & 7))))                                    \
+                continue;                                                                            \
+        }                                                                                            \
         for (int width = 1; width <= 2 && pos + width <= (hi); width++) {                            \
-            Py_ssize_t b = find_bucket((t)->buckets, (t)->mask, literal_key((text) + pos, width));   \
+            uint64_t key = literal_key((text) + pos, width);                                         \
+            if ((keyed) && !may_have_key((t)->keys, (t)->key_shift, key))                            \
+                continue;                                                                            \
+            Py_ssize_t b = find_bucket((t)->buckets, (t)->mask, key);                                \
             if (b < 0)                                                                               \
                 continue;                                                                            \
             const Entry *entries = (t)->entries + (t)->buckets[b].start;                             \
@@ -792,7 +828,7 @@ literals_occurrences(Literals *t, PyObject *args)
 #define COLLECT(w, stop)                                                                          \
     if (!failed && push_occurrence(&found, &used, &capacity, (stop), (stop) - pos, (w)) < 0)     \
         failed = 1;
-    FOR_EACH_OCCURRENCE(t, text, lo, hi, COLLECT)
+    FOR_EACH_OCCURRENCE(t, text, lo, hi, 0, COLLECT)
 #undef COLLECT
     if (text != small)
         PyMem_Free(text);
@@ -866,7 +902,7 @@ literals_scan(Literals *t, PyObject *arg)
                 }                                                                                      \
             }                                                                                          \
         } while (0)
-        FOR_EACH_OCCURRENCE(t, text, 0, n, MARK_AND_RECORD)
+        FOR_EACH_OCCURRENCE(t, text, 0, n, 1, MARK_AND_RECORD)
 #undef MARK_AND_RECORD
     }
     PyMem_Free(text);
