@@ -88,6 +88,46 @@ def interleaved_throughput(policy, sets: dict[str, list[str]], repeats: int = 7)
     return {name: (statistics.median(r), max(r)) for name, r in rates.items()}
 
 
+def stage_shares(policy, posts: list[str], repeats: int = 3) -> dict[str, float]:
+    """Where a post's scanning time goes: each stage timed alone (CPU time, the best of `repeats`) on the
+    previous stage's output, as a share of their sum. Within candidates: the pass over the text that finds
+    keywords and the regexes' literals and start words, and the regexes' runs (nearly all of it in the
+    `regex` module)."""
+    from postguard import engine
+
+    compiled = policy.compiled
+    native = compiled.native_literals
+    segments = [[Segment("text", p)] for p in posts]
+    for segs in segments[:200]:
+        scan_segments(segs, policy)
+    preps = [engine.prepare(segs) for segs in segments]
+    lowers = [p[0].lower for p in preps]
+    candidates = [sorted(engine._candidate_hits(compiled, p), key=engine._hit_order) for p in preps]
+    checked = [engine._checked_hits(compiled, c, p) for c, p in zip(candidates, preps, strict=True)]
+    plans = [compiled.regex_matchers(p[0].segment.kind, engine._segment_langs(p[0])) for p in preps]
+    scanned = [native.scan(lower) if native is not None else None for lower in lowers]
+    stages = {
+        "normalising": lambda: [engine.prepare(segs) for segs in segments],
+        "candidates": lambda: [engine._candidate_hits(compiled, p) for p in preps],
+        "  of which the word pass": lambda: [native.scan(lower) if native is not None else
+                                             list(compiled.automaton.iter(lower)) for lower in lowers],
+        "  of which regexes": lambda: [engine._regex_spans(compiled, plan, p[0], s)
+                                       for plan, p, s in zip(plans, preps, scanned, strict=True)],
+        "context checks": lambda: [engine._checked_hits(compiled, c, p) for c, p in zip(candidates, preps, strict=True)],
+        "findings": lambda: [engine._findings(compiled, h, p, "zh") for h, p in zip(checked, preps, strict=True)],
+    }
+    seconds = {}
+    for name, run in stages.items():
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            run()
+            times.append(time.process_time() - start)
+        seconds[name] = min(times)
+    total = sum(v for k, v in seconds.items() if not k.startswith(" "))
+    return {name: v / total for name, v in seconds.items()}
+
+
 def keyword_count(policy) -> int:
     return sum(len(m.keywords) for r in policy.rules for m in r.matchers if m.kind == "keywords")
 
@@ -158,6 +198,11 @@ def main() -> None:
     for name, (median, best) in rates.items():
         print(f"throughput, {name} posts: {median:,.0f} posts/s ({1e3 / median:.3f} ms/post), best pass {best:,.0f}"
               "   target >= 3,000")
+    shares = {"violation-dense": stage_shares(policy, posts[:2000]),
+              "compliant": stage_shares(policy, corpus_posts(2000, compliant_only=True))}
+    print("where the time goes (violation-dense / compliant): " + ", ".join(
+        f"{stage.strip()} {shares['violation-dense'][stage]:.0%} / {shares['compliant'][stage]:.0%}"
+        for stage in shares["compliant"]))
     with tempfile.TemporaryDirectory() as tmp:
         doubled = doubled_policy(keyword_count(policy), Path(tmp))
         # interleaved pairs on a shared sample, median ratio: one pair alone swings by +-20% on a busy machine
