@@ -41,6 +41,9 @@ _SECOND = itemgetter(1)
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
 _NEW = object.__new__
 _SET = object.__setattr__
+# builds a Hit from a tuple of its fields: a NamedTuple's own __new__ is a Python function, twice as slow, and
+# a dense post makes a few dozen hits
+_MAKE = tuple.__new__
 _DIGITS = re.compile(r"\d+")  # stdlib: a plain digit scan is faster there
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # how `why` names a validator for people reading a report
@@ -278,7 +281,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
                     continue
                 if validator and not VALIDATORS[validator](text[start:end]):
                     continue
-                hits.append(Hit(ri, mi, si, start, end, f"keyword “{text[start:end]}”"))
+                hits.append(_MAKE(Hit, (ri, mi, si, start, end, f"keyword “{text[start:end]}”")))
         plan = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep))
         for index, start, end in _regex_spans(compiled, plan, prep, scanned):
             ri, mi, matcher, _needs = plan.entries[index]
@@ -287,7 +290,7 @@ def _candidate_hits(compiled: CompiledPolicy, preps: Sequence[_Prepared]) -> lis
             why = "matches the rule's pattern"
             if matcher.validator:
                 why += f" and passes the {VALIDATOR_NAMES.get(matcher.validator, matcher.validator)} check"
-            hits.append(Hit(ri, mi, si, start, end, why))
+            hits.append(_MAKE(Hit, (ri, mi, si, start, end, why)))
         models = compiled.model_matchers(prep.segment.kind, _segment_langs(prep))
         if models:
             hits.extend(_statistical_hits(models, si, lower))
@@ -321,7 +324,9 @@ def _apply_context(compiled: CompiledPolicy, hit: Hit, prep: _Prepared) -> Hit |
         why += f"; near “{word}”"
     if exclusion is not None and _excluded(prep, exclusion, start, end):
         return None
-    return Hit(hit.rule_index, hit.matcher_index, hit.segment_index, start, end, why)
+    if not require:
+        return hit  # nothing to add to why
+    return _MAKE(Hit, (hit.rule_index, hit.matcher_index, hit.segment_index, start, end, why))
 
 
 def _excluded(prep: _Prepared, exclusion: Exclusion, start: int, end: int) -> bool:
