@@ -39,6 +39,9 @@ def test_identity_mapping_for_plain_text():
 
 def test_language_detection():
     assert languages("患者 bed 4") == ("zh", "en")
+    # Han characters outside the common block count too, and a lone Latin letter or a digit is no language
+    assert languages("㐀 4") == ("zh",) and languages("𠀀") == ("zh",) and languages("〇") == ("zh",)
+    assert languages("a 4 ½ “é”") == () and languages("") == ()
     assert main_language("今天门诊很忙 OK") == "zh"
     assert main_language("Busy clinic today 忙") == "en"
 
