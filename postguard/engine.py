@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from postguard.model import (
     RISK_LEVELS,
+    SEVERITIES,
     Finding,
     ImageResult,
     Location,
@@ -569,9 +570,13 @@ def _combine(rule: Rule, pool: list[Finding], lang: str) -> Finding | None:
     return _rule_finding(rule, first.evidence, first.location, why, lang)
 
 
+_KIND_ORDER = {"text": 0, "alt": 1, "image": 2, "metadata": 3}
+_SEVERITY_ORDER = {s: -severity_rank(s) for s in SEVERITIES}  # worst first; anything else after low
+
+
 def _finding_order(f: Finding) -> tuple[int, int, int, str]:
-    kind_order = {"text": 0, "alt": 1, "image": 2, "metadata": 3}
-    return (kind_order.get(f.location.kind, 9), f.location.start or 0, -severity_rank(f.severity), f.rule)
+    location = f.location
+    return (_KIND_ORDER.get(location.kind, 9), location.start or 0, _SEVERITY_ORDER.get(f.severity, 1), f.rule)
 
 
 def risk(findings: Sequence[Finding]) -> Risk:
