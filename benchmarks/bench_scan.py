@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_scan.py [--posts 6000] [--memory-posts 100000]
 
 Throughput is measured in CPU time of this one process, the median of passes that take turns between the
-dense and the compliant posts (see `interleaved_throughput`). Per-rule costs: bench_rules.py.
+dense and the compliant posts (see `interleaved_throughput`); `stage_shares` then says where the time goes.
+Per-rule costs: bench_rules.py.
 Targets: >= 3,000 posts/s single process with the full default policy on ~280-character posts (half
 Chinese, half English); doubling the keywords raises per-post time by < 20%; `postguard check --text`
 end to end < 0.4 s wall; a 100,000-post JSON Lines scan to `--format json -o` under 250 MB peak RSS.
