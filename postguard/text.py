@@ -73,21 +73,21 @@ def build_traditional_table() -> str:
 
 @dataclass(frozen=True)
 class Normalised:
-    """The normalised text and, per normalised character, where it came from in the original."""
+    """The normalised text and, per normalised character, the original character it came from (each comes
+    from exactly one: a deleted character maps to none, an NFKC expansion's characters all to theirs)."""
 
     original: str
     text: str
     starts: tuple[int, ...] | None  # None = identity mapping (same length, same positions)
-    ends: tuple[int, ...] | None
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the normalised text to the original text."""
-        if self.starts is None or self.ends is None:
+        if self.starts is None:
             return start, end
         if start >= len(self.starts):
             return len(self.original), len(self.original)
         o_start = self.starts[start]
-        o_end = self.ends[end - 1] if end > start else o_start
+        o_end = self.starts[end - 1] + 1 if end > start else o_start
         return o_start, o_end
 
 
@@ -123,7 +123,7 @@ def normalise(text: str) -> Normalised:
     deletions = _deletions(mapped)
     needs_nfkc = not unicodedata.is_normalized("NFKC", mapped)
     if not deletions and not needs_nfkc:
-        return Normalised(text, mapped, None, None)
+        return Normalised(text, mapped, None)
     # most characters stay as they are: only deleted ones and those NFKC changes are handled one by one
     changed = set(deletions)
     if needs_nfkc:  # each distinct character once: a post repeats most of its characters
@@ -135,22 +135,18 @@ def normalise(text: str) -> Normalised:
                     i = mapped.find(ch, i + 1)
     out: list[str] = []
     starts: list[int] = []
-    ends: list[int] = []  # each start + 1, built from ranges as starts are (not a loop per character)
     pos = 0
     for i in sorted(changed):
         out.append(mapped[pos:i])
         starts.extend(range(pos, i))
-        ends.extend(range(pos + 1, i + 1))
         if i not in deletions:
             piece = _nfkc(mapped[i])
             out.append(piece)
             starts.extend([i] * len(piece))
-            ends.extend([i + 1] * len(piece))
         pos = i + 1
     out.append(mapped[pos:])
     starts.extend(range(pos, len(mapped)))
-    ends.extend(range(pos + 1, len(mapped) + 1))
-    return Normalised(text, "".join(out), tuple(starts), tuple(ends))
+    return Normalised(text, "".join(out), tuple(starts))
 
 
 _INVISIBLE_RE = re.compile("[" + _INVISIBLE + "]")
