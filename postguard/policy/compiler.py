@@ -161,8 +161,8 @@ class RegexPlan:
 
 @dataclass
 class CompiledPolicy:
-    # word_index over every keyword; value = (length, whole-word?,
-    # targets ((rule index, matcher index, validator), ...))
+    # word_index over every keyword, where native_literals is None (with the C core, its scan() finds the
+    # keywords: None here); value = (length, whole-word?, targets ((rule index, matcher index, validator), ...))
     automaton: Any
     # ahocorasick.Automaton over every prefilter literal, where native_literals is None; value = ids of the
     # clauses it satisfies. Only which literals occur matters, not where, so the engine collects them
@@ -330,8 +330,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
                     satisfies.setdefault(literal, set()).add(cid)
             prefilters[(ri, mi)] = tuple(ids)
     keyword_values = {kw: (len(kw), is_latin_word(kw), tuple(targets)) for kw, targets in keywords.items()}
-    automaton = word_index(keyword_values)
-    literals = native_literals = None
+    automaton = literals = native_literals = None
     start_groups: dict[tuple[int, int], int] = {}
     if Literals is not None:
         # the clauses' literals (in any order: a word marks all its groups), and each regex's start words as a
@@ -352,6 +351,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         native_literals = Literals(list(groups_of), list(groups_of.values()), len(clause_ids) + len(start_groups),
                                    len(clause_ids), values=[keyword_values.get(word) for word in groups_of])
     else:
+        automaton = word_index(keyword_values)
         literals = ahocorasick.Automaton()
         for literal, clause_set in satisfies.items():
             literals.add_word(literal, frozenset(clause_set))
