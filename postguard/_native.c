@@ -846,10 +846,41 @@ typedef struct {
     int32_t start;
 } Start;
 
+/* STARTS: scan()'s start positions, packed into one bytes object of native int32s: record_from, the number of
+ * recorded groups, then per recorded group the index of its record in this same array (0: none of its words
+ * occurs), then the records, each a count followed by that many ascending positions. A post has ~70 groups
+ * with starts, and a regex runs at those of only a few: a dict of lists of ints cost ~4% of a post's scan. */
+#define STARTS_HEADER 2
+
+/* The positions of `group` in packed starts (see STARTS): 1 with *positions and *count set, 0 when none of
+ * its words occurs (or it is not a recorded group), -1 with an exception when `starts` is not packed starts. */
+static int
+positions_of(PyObject *starts, Py_ssize_t group, const int32_t **positions, int32_t *count)
+{
+    Py_ssize_t size = PyBytes_Check(starts) ? PyBytes_GET_SIZE(starts) / (Py_ssize_t)sizeof(int32_t) : -1;
+    const int32_t *packed = size >= STARTS_HEADER ? (const int32_t *)PyBytes_AS_STRING(starts) : NULL;
+    if (packed == NULL || packed[1] < 0 || STARTS_HEADER + (Py_ssize_t)packed[1] > size) {
+        PyErr_SetString(PyExc_ValueError, "not the start positions that Literals.scan() packs");
+        return -1;
+    }
+    Py_ssize_t r = group - packed[0];
+    if (r < 0 || r >= packed[1] || packed[STARTS_HEADER + r] == 0)
+        return 0;
+    Py_ssize_t at = packed[STARTS_HEADER + r];
+    if (at >= size || packed[at] < 0 || at + 1 + (Py_ssize_t)packed[at] > size) {
+        PyErr_SetString(PyExc_ValueError, "not the start positions that Literals.scan() packs");
+        return -1;
+    }
+    *count = packed[at];
+    *positions = packed + at + 1;
+    return 1;
+}
+
 /* scan(text) -> (flags, starts, found): `flags` a byte per group, 1 where a word of the group occurs in
- * `text`; `starts` {group: [start, ...]} for the groups numbered record_from or more that occur: where their
- * words start, ascending, each once; `found` [(last index, value)] of every occurrence of the words whose
- * value is not None, as occurrences() orders them (one pass reports the keywords with the literals). */
+ * `text`; `starts` where the words of each group numbered record_from or more start, ascending, each once,
+ * packed (see STARTS below: start_positions() reads it); `found` [(last index, value)] of every occurrence of
+ * the words whose value is not None, as occurrences() orders them (one pass reports the keywords with the
+ * literals). */
 static PyObject *
 literals_scan(Literals *t, PyObject *arg)
 {
@@ -864,7 +895,7 @@ literals_scan(Literals *t, PyObject *arg)
     if (text == NULL)
         return NULL;
     PyObject *flags_object = PyBytes_FromStringAndSize(NULL, t->n_groups);
-    Py_ssize_t used = 0, capacity = 128, n_recorded = t->n_groups - t->record_from;
+    Py_ssize_t used = 0, capacity = 128, n_recorded = t->n_groups - t->record_from, distinct = 0;
     Start *starts = PyMem_Malloc((size_t)capacity * sizeof(Start));
     /* positions come in ascending order, so a group's repeated start is the one it recorded last */
     int32_t *last = t->recorded, *count = t->recorded + n_recorded;
@@ -895,7 +926,8 @@ literals_scan(Literals *t, PyObject *arg)
                         capacity *= 2;                                                                 \
                     }                                                                                  \
                     last[r] = (int32_t)pos;                                                            \
-                    count[r]++;                                                                        \
+                    if (count[r]++ == 0)                                                               \
+                        distinct++;                                                                    \
                     starts[used].group = r;                                                            \
                     starts[used].start = (int32_t)pos;                                                 \
                     used++;                                                                            \
@@ -906,47 +938,37 @@ literals_scan(Literals *t, PyObject *arg)
 #undef MARK_AND_RECORD
     }
     PyMem_Free(text);
-    /* a list per group that occurred, filled in position order: no sorting needed */
-    PyObject *by_group = failed ? NULL : PyDict_New();
-    PyObject **lists = by_group == NULL ? NULL : PyMem_Calloc((size_t)n_recorded + 1, sizeof(PyObject *));
-    if (by_group != NULL && lists == NULL)
-        Py_CLEAR(by_group);
-    for (Py_ssize_t r = 0; by_group != NULL && r < n_recorded; r++) {
-        if (count[r] == 0)
-            continue;
-        PyObject *key = PyLong_FromSsize_t(r + t->record_from);
-        lists[r] = PyList_New(count[r]);
-        if (key == NULL || lists[r] == NULL || PyDict_SetItem(by_group, key, lists[r]) < 0)
-            Py_CLEAR(by_group);
-        Py_XDECREF(key);
-        count[r] = 0;  /* from here on: how many are filled */
-    }
-    for (Py_ssize_t i = 0; by_group != NULL && i < used; i++) {
-        PyObject *position = PyLong_FromLong(starts[i].start);
-        if (position == NULL) {
-            Py_CLEAR(by_group);
-            break;
+    /* packed (see STARTS): each group's record placed where its first start comes, in one pass */
+    PyObject *packed_object = failed ? NULL : PyBytes_FromStringAndSize(
+        NULL, (STARTS_HEADER + n_recorded + used + distinct) * (Py_ssize_t)sizeof(int32_t));
+    if (packed_object != NULL) {
+        int32_t *packed = (int32_t *)PyBytes_AS_STRING(packed_object), *index = packed + STARTS_HEADER;
+        packed[0] = (int32_t)t->record_from;
+        packed[1] = (int32_t)n_recorded;
+        memset(index, 0, (size_t)n_recorded * sizeof(int32_t));
+        int32_t next = (int32_t)(STARTS_HEADER + n_recorded), *fill = last;  /* `last` is free again: fill points */
+        for (Py_ssize_t i = 0; i < used; i++) {
+            int32_t r = starts[i].group;
+            if (index[r] == 0) {
+                index[r] = next;
+                packed[next] = count[r];
+                fill[r] = next + 1;
+                next += 1 + count[r];
+            }
+            packed[fill[r]++] = starts[i].start;
         }
-        int32_t r = starts[i].group;
-        PyList_SET_ITEM(lists[r], count[r]++, position);
-    }
-    if (lists != NULL) {
-        for (Py_ssize_t r = 0; r < n_recorded; r++)
-            Py_XDECREF(lists[r]);  /* the dict holds them; a list left partly filled has NULL items, which
-                                    * list_dealloc skips */
-        PyMem_Free(lists);
     }
     PyMem_Free(starts);
-    PyObject *found = by_group == NULL ? NULL : hits != NULL ? occurrence_list(t, hits, n_hits) : PyList_New(0);
+    PyObject *found = packed_object == NULL ? NULL : hits != NULL ? occurrence_list(t, hits, n_hits) : PyList_New(0);
     PyMem_Free(hits);
     if (found == NULL) {
         Py_XDECREF(flags_object);
-        Py_XDECREF(by_group);
+        Py_XDECREF(packed_object);
         return PyErr_Occurred() ? NULL : PyErr_NoMemory();
     }
-    PyObject *result = PyTuple_Pack(3, flags_object, by_group, found);
+    PyObject *result = PyTuple_Pack(3, flags_object, packed_object, found);
     Py_DECREF(flags_object);
-    Py_DECREF(by_group);
+    Py_DECREF(packed_object);
     Py_DECREF(found);
     return result;
 }
@@ -998,7 +1020,8 @@ static PyMethodDef literals_methods[] = {
     {"occurrences", (PyCFunction)literals_occurrences, METH_VARARGS,
      "occurrences(text, lo=0, hi=len(text)) -> [(last index, word index or value)], by end, longest first"},
     {"scan", (PyCFunction)literals_scan, METH_O,
-     "scan(text) -> (flags: a 1 per group with a word in `text`, {group: [start, ...]} from record_from on, "
+     "scan(text) -> (flags: a 1 per group with a word in `text`, where the words of the groups from record_from "
+     "on start, packed (read with start_positions()), "
      "[(last index, value)] of the words whose value is not None)"},
     {NULL, NULL, 0, NULL},
 };
@@ -1084,10 +1107,10 @@ add_span(PyObject *found, PyObject *index, PyObject *match, PyObject *group)
     return append_span(found, index, start, end);
 }
 
-/* Matches of one regex: at each of `positions` (None: over the whole text). */
+/* Matches of one regex: at each of the `count` ascending `positions` (NULL: over the whole text). */
 static int
 run_regex(PyObject *found, PyObject *index, PyObject *pattern, PyObject *group, PyObject *text,
-          PyObject *positions)
+          const int32_t *positions, int32_t count)
 {
     if (positions == NULL) {
         /* finditer(string, pos, endpos, overlapped, concurrent): concurrent=False keeps the GIL, which the
@@ -1104,26 +1127,23 @@ run_regex(PyObject *found, PyObject *index, PyObject *pattern, PyObject *group, 
         Py_DECREF(matches);
         return failed || PyErr_Occurred() ? -1 : 0;
     }
-    if (!PyList_Check(positions)) {
-        PyErr_SetString(PyExc_TypeError, "start positions must be a list");
-        return -1;
-    }
     PyObject *match_at = PyObject_GetAttr(pattern, str_match);
     if (match_at == NULL)
         return -1;
     Py_ssize_t after = 0;  /* the end of the previous match: a match is tried only from there on */
     int failed = 0;
-    for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(positions); i++) {
-        PyObject *position = PyList_GET_ITEM(positions, i);
-        Py_ssize_t at = PyLong_AsSsize_t(position);
-        if (at == -1 && PyErr_Occurred()) {
+    for (int32_t i = 0; !failed && i < count; i++) {
+        Py_ssize_t at = positions[i];
+        if (at < after)
+            continue;
+        PyObject *position = PyLong_FromSsize_t(at);
+        if (position == NULL) {
             failed = 1;
             break;
         }
-        if (at < after)
-            continue;
         PyObject *argv[4] = {text, position, Py_None, Py_False};  /* match(string, pos, endpos, concurrent) */
         PyObject *match = PyObject_Vectorcall(match_at, argv, 4, NULL);
+        Py_DECREF(position);
         if (match == NULL) {
             failed = 1;
             break;
@@ -1145,15 +1165,14 @@ run_regex(PyObject *found, PyObject *index, PyObject *pattern, PyObject *group, 
 
 /* regex_spans(text, candidates, starts, runs) -> [(entry index, start, end), ...]: the spans the regexes of
  * `candidates` (entry indexes into `runs`) match in `text`, in that order. runs[i] is (matcher, start group,
- * min_digits, group): where start group >= 0 the regex is tried at starts[start group] only (skipped when
- * absent); it is skipped when min_digits exceeds the text's longest digit run; the span is that of `group`
- * unless None, and empty or unset spans are left out. */
+ * min_digits, group): where start group >= 0 the regex is tried only where that group's words start (in
+ * `starts`, as scan() packs them), and skipped when none does; it is skipped when min_digits exceeds the
+ * text's longest digit run; the span is that of `group` unless None, and empty or unset spans are left out. */
 static PyObject *
 regex_spans(PyObject *module, PyObject *args)
 {
     PyObject *text, *candidates, *starts, *runs;
-    if (!PyArg_ParseTuple(args, "UO!O!O!", &text, &PyList_Type, &candidates, &PyDict_Type, &starts, &PyTuple_Type,
-                          &runs))
+    if (!PyArg_ParseTuple(args, "UO!SO!", &text, &PyList_Type, &candidates, &starts, &PyTuple_Type, &runs))
         return NULL;
     PyObject *found = PyList_New(0);
     Py_ssize_t digit_run = -1;
@@ -1172,7 +1191,9 @@ regex_spans(PyObject *module, PyObject *args)
             Py_CLEAR(found);
             break;
         }
-        PyObject *start_group = PyTuple_GET_ITEM(run, 1), *positions = NULL;
+        PyObject *start_group = PyTuple_GET_ITEM(run, 1);
+        const int32_t *positions = NULL;
+        int32_t count = 0;
         long group_number = PyLong_AsLong(start_group);
         long min_digits = group_number == -1 && PyErr_Occurred() ? 0 : PyLong_AsLong(PyTuple_GET_ITEM(run, 2));
         if (PyErr_Occurred()) {
@@ -1180,12 +1201,13 @@ regex_spans(PyObject *module, PyObject *args)
             break;
         }
         if (group_number >= 0) {
-            positions = PyDict_GetItemWithError(starts, start_group);  /* borrowed */
-            if (positions == NULL) {
-                if (PyErr_Occurred())
-                    Py_CLEAR(found);
-                continue;  /* none of its start words occurs */
+            int present = positions_of(starts, group_number, &positions, &count);
+            if (present < 0) {
+                Py_CLEAR(found);
+                break;
             }
+            if (present == 0)
+                continue;  /* none of its start words occurs */
         }
         if (min_digits > 0) {
             if (digit_run < 0)
@@ -1194,7 +1216,7 @@ regex_spans(PyObject *module, PyObject *args)
                 continue;
         }
         PyObject *pattern = PyObject_GetAttr(PyTuple_GET_ITEM(run, 0), str_pattern);
-        if (pattern == NULL || run_regex(found, index, pattern, PyTuple_GET_ITEM(run, 3), text, positions) < 0)
+        if (pattern == NULL || run_regex(found, index, pattern, PyTuple_GET_ITEM(run, 3), text, positions, count) < 0)
             Py_CLEAR(found);
         Py_XDECREF(pattern);
     }
@@ -1370,7 +1392,34 @@ han_and_latin_words(PyObject *module, PyObject *arg)
     return Py_BuildValue("(nn)", han, words);
 }
 
+/* start_positions(starts, group) -> [position, ...] or None: where the words of `group` start, from the
+ * start positions scan() packs (None when none of them occurs). */
+static PyObject *
+start_positions(PyObject *module, PyObject *args)
+{
+    PyObject *starts;
+    Py_ssize_t group;
+    if (!PyArg_ParseTuple(args, "Sn", &starts, &group))
+        return NULL;
+    const int32_t *positions;
+    int32_t count;
+    int present = positions_of(starts, group, &positions, &count);
+    if (present <= 0)
+        return present < 0 ? NULL : Py_NewRef(Py_None);
+    PyObject *list = PyList_New(count);
+    for (int32_t i = 0; list != NULL && i < count; i++) {
+        PyObject *position = PyLong_FromLong(positions[i]);
+        if (position == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, position);
+    }
+    return list;
+}
+
 static PyMethodDef module_functions[] = {
+    {"start_positions", start_positions, METH_VARARGS,
+     "start_positions(starts, group) -> where the words of `group` start, from scan()'s packed starts, or None"},
     {"all_met", literals_all_met, METH_VARARGS,
      "all_met(flags, needs) -> indexes of the packed entries of `needs` whose groups are all set in `flags`"},
     {"regex_spans", regex_spans, METH_VARARGS,

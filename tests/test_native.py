@@ -40,7 +40,9 @@ def test_literals_mark_the_groups_of_every_word_that_occurs(native):
     words = ["in", "a", "中文", "ab", "abc", "c"]
     literals = native.Literals(words, [[0], [1], [2], [3], [3, 4], [5]], 7)
     assert literals.scan("xabc 中文")[0] == bytes([0, 1, 1, 1, 1, 1, 0])  # overlapping words all count
-    assert literals.scan("") == (bytes(7), {}, [])
+    flags, starts, found = literals.scan("")
+    assert (flags, found) == (bytes(7), [])
+    assert all(native.start_positions(starts, group) is None for group in range(-1, 9))
     assert literals.scan("中")[0] == bytes(7)  # a prefix of a word is not the word
     assert literals.scan("ab")[0] == bytes([0, 1, 0, 1, 0, 0, 0])  # "abc" runs past the end
     needs = compiler.pack_needs([(3, 4), (0,), (), (1, 3)])
@@ -56,7 +58,14 @@ def test_literals_report_where_the_words_of_recorded_groups_start(native):
     literals = native.Literals(["ab", "b", "abc", "x"], [[0], [1], [1], [2]], 3, 1)  # groups 1, 2 recorded
     flags, starts, found = literals.scan("abcab xb")
     assert flags == bytes([1, 1, 1])
-    assert starts == {1: [0, 1, 4, 7], 2: [6]}  # each start once ("abc" and "b" overlap), ascending
+    # each start once ("abc" and "b" overlap), ascending; group 0 is not recorded, group 3 does not exist
+    assert [native.start_positions(starts, group) for group in range(4)] == [None, [0, 1, 4, 7], [6], None]
+    flags, starts, found = literals.scan("bx ab")  # groups recorded in another order than their numbers
+    assert [native.start_positions(starts, group) for group in range(3)] == [None, [0, 4], [1]]
+    with pytest.raises(ValueError, match="not the start positions"):
+        native.start_positions(starts[:8], 1)  # cut short: its records are gone
+    with pytest.raises(ValueError, match="not the start positions"):
+        native.start_positions(b"", 1)
     assert found == []  # no values: no word is reported
 
 
@@ -126,13 +135,21 @@ def test_regex_spans_follows_start_positions_groups_and_digit_runs(native):
         (Matcher(r"(?P<ev>b+)"), -1, 0, "ev"),  # a named group
     )
     text = "abb xb ab 123"
-    assert native.regex_spans(text, [0, 1, 2, 3, 4], {0: [0, 1, 7]}, runs) == [
+    start_words = native.Literals(["ab", "bb"], [[0], [0]], 6, 0)  # groups 0-5 recorded
+    starts = start_words.scan(text)[1]
+    assert native.start_positions(starts, 0) == [0, 1, 7]
+    assert native.regex_spans(text, [0, 1, 2, 3, 4], starts, runs) == [
         (0, 0, 3), (0, 7, 9), (1, 4, 5), (4, 1, 3), (4, 5, 6), (4, 8, 9)]
-    assert native.regex_spans(text + "4", [2], {}, runs) == [(2, 10, 14)]
+    none = start_words.scan("")[1]
+    assert native.regex_spans(text + "4", [0, 2], none, runs) == [(2, 10, 14)]
     with pytest.raises(IndexError):
-        native.regex_spans(text, [9], {}, runs)
+        native.regex_spans(text, [9], none, runs)
     with pytest.raises(TypeError):
-        native.regex_spans(text, [0], {}, ((1, 2),))
+        native.regex_spans(text, [0], none, ((1, 2),))
+    with pytest.raises(TypeError):
+        native.regex_spans(text, [0], {0: [0]}, runs)  # starts as scan() packs them, nothing else
+    with pytest.raises(ValueError, match="not the start positions"):
+        native.regex_spans(text, [0], starts[:12], runs)
 
 
 def test_the_c_word_index_reports_what_the_automaton_reports_in_the_same_order(native, monkeypatch):
