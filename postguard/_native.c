@@ -385,7 +385,8 @@ typedef struct {
                               * a longer one): finer than `firsts`, for a large table, whose buckets a probe
                               * would mostly fetch from memory (scan() of a whole post) */
     int key_shift;           /* 64 - log2(the filter's bits) */
-    int32_t *recorded;       /* scratch for scan(), per recorded group: its last start, then how many starts */
+    int32_t *recorded;       /* scratch for scan(), per recorded group: its last start (then where its next
+                              * start goes in the packed starts), then how many starts */
     uint8_t *reported;       /* per word, 1 when scan() also reports where it occurs: its value is not None */
 } Literals;
 
