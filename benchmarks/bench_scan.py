@@ -91,7 +91,7 @@ def interleaved_throughput(policy, sets: dict[str, list[str]], repeats: int = 7)
 
 
 def stage_shares(policy, posts: list[str], repeats: int = 3) -> dict[str, float]:
-    """Where a post's scanning time goes: each stage timed alone (CPU time, the best of `repeats`) on the
+    """Where a post's scanning time goes: each stage timed alone (CPU time, the best of `repeats` rounds) on the
     previous stage's output, as a share of their sum. Within candidates: the pass over the text that finds
     keywords and the regexes' literals and start words, the regexes' runs (nearly all of it in the `regex`
     module), and the statistical scorer."""
@@ -121,19 +121,17 @@ def stage_shares(policy, posts: list[str], repeats: int = 3) -> dict[str, float]
         "context checks": lambda: [engine._checked_hits(compiled, c, p) for c, p in zip(candidates, preps, strict=True)],
         "findings": lambda: [engine._findings(compiled, h, p, "zh") for h, p in zip(checked, preps, strict=True)],
     }
-    seconds = {}
+    seconds = dict.fromkeys(stages, float("inf"))
     # each stage keeps its 2,000 results, which a real scan drops at once: left on, the cyclic collector would
     # keep walking them (and the policy), and charge it to whichever stage allocates (the word pass 3-4x)
     gc.collect()
     gc.disable()
     try:
-        for name, run in stages.items():
-            times = []
-            for _ in range(repeats):
+        for _ in range(repeats):  # the stages take turns, so that a slow phase of the host weighs on all alike
+            for name, run in stages.items():
                 start = time.process_time()
                 run()
-                times.append(time.process_time() - start)
-            seconds[name] = min(times)
+                seconds[name] = min(seconds[name], time.process_time() - start)
     finally:
         gc.enable()
     total = sum(v for k, v in seconds.items() if not k.startswith(" "))
