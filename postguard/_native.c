@@ -879,7 +879,7 @@ positions_of(PyObject *starts, Py_ssize_t group, const int32_t **positions, int3
 
 /* scan(text) -> (flags, starts, found): `flags` a byte per group, 1 where a word of the group occurs in
  * `text`; `starts` where the words of each group numbered record_from or more start, ascending, each once,
- * packed (see STARTS below: start_positions() reads it); `found` [(last index, value)] of every occurrence of
+ * packed (see STARTS below: group_starts() reads it); `found` [(last index, value)] of every occurrence of
  * the words whose value is not None, as occurrences() orders them (one pass reports the keywords with the
  * literals). */
 static PyObject *
@@ -1022,7 +1022,7 @@ static PyMethodDef literals_methods[] = {
      "occurrences(text, lo=0, hi=len(text)) -> [(last index, word index or value)], by end, longest first"},
     {"scan", (PyCFunction)literals_scan, METH_O,
      "scan(text) -> (flags: a 1 per group with a word in `text`, where the words of the groups from record_from "
-     "on start, packed (read with start_positions()), "
+     "on start, packed (read with group_starts()), "
      "[(last index, value)] of the words whose value is not None)"},
     {NULL, NULL, 0, NULL},
 };
@@ -1393,10 +1393,10 @@ han_and_latin_words(PyObject *module, PyObject *arg)
     return Py_BuildValue("(nn)", han, words);
 }
 
-/* start_positions(starts, group) -> [position, ...] or None: where the words of `group` start, from the
+/* group_starts(starts, group) -> [position, ...] or None: where the words of `group` start, from the
  * start positions scan() packs (None when none of them occurs). */
 static PyObject *
-start_positions(PyObject *module, PyObject *args)
+group_starts(PyObject *module, PyObject *args)
 {
     PyObject *starts;
     Py_ssize_t group;
@@ -1419,8 +1419,8 @@ start_positions(PyObject *module, PyObject *args)
 }
 
 static PyMethodDef module_functions[] = {
-    {"start_positions", start_positions, METH_VARARGS,
-     "start_positions(starts, group) -> where the words of `group` start, from scan()'s packed starts, or None"},
+    {"group_starts", group_starts, METH_VARARGS,
+     "group_starts(starts, group) -> where the words of `group` start, from scan()'s packed starts, or None"},
     {"all_met", literals_all_met, METH_VARARGS,
      "all_met(flags, needs) -> indexes of the packed entries of `needs` whose groups are all set in `flags`"},
     {"regex_spans", regex_spans, METH_VARARGS,

@@ -31,9 +31,9 @@ from postguard.policy.model import Matcher, Policy, Rule
 from postguard.policy.validators import VALIDATORS
 
 try:
-    from postguard._native import all_met, regex_spans, start_positions
+    from postguard._native import all_met, group_starts, regex_spans
 except ImportError:  # CompiledPolicy.native_literals is None then, and these are not called
-    all_met = regex_spans = start_positions = None
+    all_met = group_starts = regex_spans = None
 from postguard.text import Normalised, languages, line_col, lower_for_keywords, main_language, normalise
 
 _SECOND = itemgetter(1)
@@ -179,7 +179,7 @@ def _regex_runs(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int
         _ri, _mi, matcher, _needs = entries[index]
         positions = None
         if starts is not None and start_groups[index] >= 0:
-            positions = start_positions(starts, start_groups[index])
+            positions = group_starts(starts, start_groups[index])
             if positions is None:
                 continue  # none of its start words occurs
         if matcher.min_digits:
@@ -194,7 +194,7 @@ def _prefiltered(
     compiled: CompiledPolicy, plan: RegexPlan, lower: str, scanned: Any = None
 ) -> tuple[list[int], bytes | None]:
     """Indexes (in rule order) of the plan's entries whose prefilter clauses this text meets, all of them;
-    with the C core, also where each regex's start words occur (packed by scan(): read with start_positions
+    with the C core, also where each regex's start words occur (packed by scan(): read with group_starts
     by start group). `scanned`: what native_literals.scan(lower) gave, where the caller has it."""
     if compiled.native_literals is not None:
         flags, starts, _keywords = scanned if scanned is not None else compiled.native_literals.scan(lower)

@@ -42,7 +42,7 @@ def test_literals_mark_the_groups_of_every_word_that_occurs(native):
     assert literals.scan("xabc 中文")[0] == bytes([0, 1, 1, 1, 1, 1, 0])  # overlapping words all count
     flags, starts, found = literals.scan("")
     assert (flags, found) == (bytes(7), [])
-    assert all(native.start_positions(starts, group) is None for group in range(-1, 9))
+    assert all(native.group_starts(starts, group) is None for group in range(-1, 9))
     assert literals.scan("中")[0] == bytes(7)  # a prefix of a word is not the word
     assert literals.scan("ab")[0] == bytes([0, 1, 0, 1, 0, 0, 0])  # "abc" runs past the end
     needs = compiler.pack_needs([(3, 4), (0,), (), (1, 3)])
@@ -59,13 +59,13 @@ def test_literals_report_where_the_words_of_recorded_groups_start(native):
     flags, starts, found = literals.scan("abcab xb")
     assert flags == bytes([1, 1, 1])
     # each start once ("abc" and "b" overlap), ascending; group 0 is not recorded, group 3 does not exist
-    assert [native.start_positions(starts, group) for group in range(4)] == [None, [0, 1, 4, 7], [6], None]
+    assert [native.group_starts(starts, group) for group in range(4)] == [None, [0, 1, 4, 7], [6], None]
     flags, starts, found = literals.scan("bx ab")  # groups recorded in another order than their numbers
-    assert [native.start_positions(starts, group) for group in range(3)] == [None, [0, 4], [1]]
+    assert [native.group_starts(starts, group) for group in range(3)] == [None, [0, 4], [1]]
     with pytest.raises(ValueError, match="not the start positions"):
-        native.start_positions(starts[:8], 1)  # cut short: its records are gone
+        native.group_starts(starts[:8], 1)  # cut short: its records are gone
     with pytest.raises(ValueError, match="not the start positions"):
-        native.start_positions(b"", 1)
+        native.group_starts(b"", 1)
     assert found == []  # no values: no word is reported
 
 
@@ -137,7 +137,7 @@ def test_regex_spans_follows_start_positions_groups_and_digit_runs(native):
     text = "abb xb ab 123"
     start_words = native.Literals(["ab", "bb"], [[0], [0]], 6, 0)  # groups 0-5 recorded
     starts = start_words.scan(text)[1]
-    assert native.start_positions(starts, 0) == [0, 1, 7]
+    assert native.group_starts(starts, 0) == [0, 1, 7]
     assert native.regex_spans(text, [0, 1, 2, 3, 4], starts, runs) == [
         (0, 0, 3), (0, 7, 9), (1, 4, 5), (4, 1, 3), (4, 5, 6), (4, 8, 9)]
     none = start_words.scan("")[1]
