@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from bench_scan import corpus_posts  # noqa: E402
 
-from postguard.engine import _apply_context, _candidate_hits, _matches, _regex_runs, prepare  # noqa: E402
+from postguard.engine import _apply_context, _candidate_hits, _matches, prepare, runnable_regexes  # noqa: E402
 from postguard.model import Segment  # noqa: E402
 from postguard.policy.loader import load_policy  # noqa: E402
 
@@ -42,11 +42,9 @@ def main() -> None:
     found: collections.Counter[tuple[int, int]] = collections.Counter()
     for prep in preps:
         text = prep.norm.text
-        entries = compiled.regex_matchers(prep.segment.kind, prep.langs or ("zh", "en")).entries
         # the engine's own prefilter, and its way of running each regex: at its start words' positions
         # where the C core gives them, else over the whole text
-        for index, matcher, positions in _regex_runs(compiled, prep):
-            ri, mi = entries[index][0], entries[index][1]
+        for ri, mi, matcher, positions in runnable_regexes(compiled, prep):
             pattern = matcher.pattern
             start = time.process_time()
             n = sum(1 for _ in _matches(pattern, text, positions))

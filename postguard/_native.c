@@ -398,10 +398,17 @@ first_hash(Py_UCS4 c, int shift)
 
 #define EMPTY_KEY UINT64_MAX
 
+/* The bit of a bucket key in the filter of keys (`shift`: 64 - log2 of its bits). */
+static inline uint64_t
+key_bit(uint64_t key, int shift)
+{
+    return (key * 0xD6E8FEB86659FD93ULL) >> shift;
+}
+
 static inline int
 may_have_key(const uint8_t *filter, int shift, uint64_t key)
 {
-    uint64_t h = (key * 0xD6E8FEB86659FD93ULL) >> shift;
+    uint64_t h = key_bit(key, shift);
     return (filter[h >> 3] >> (h & 7)) & 1;
 }
 
@@ -650,7 +657,7 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     for (size_t b = 0; b <= t->mask; b++)
         if (t->buckets[b].key != EMPTY_KEY) {
-            uint64_t h = (t->buckets[b].key * 0xD6E8FEB86659FD93ULL) >> t->key_shift;
+            uint64_t h = key_bit(t->buckets[b].key, t->key_shift);
             t->keys[h >> 3] |= (uint8_t)(1u << (h & 7));
         }
     /* within a bucket: words of one or two code points first, then the longer ones in the order of their
@@ -879,7 +886,7 @@ positions_of(PyObject *starts, Py_ssize_t group, const int32_t **positions, int3
 
 /* scan(text) -> (flags, starts, found): `flags` a byte per group, 1 where a word of the group occurs in
  * `text`; `starts` where the words of each group numbered record_from or more start, ascending, each once,
- * packed (see STARTS below: group_starts() reads it); `found` [(last index, value)] of every occurrence of
+ * packed (see STARTS above: group_starts() reads it); `found` [(last index, value)] of every occurrence of
  * the words whose value is not None, as occurrences() orders them (one pass reports the keywords with the
  * literals). */
 static PyObject *

@@ -157,13 +157,16 @@ def _matcher_finds(matcher: Matcher, text: str, lower: str) -> str | None:
     return None
 
 
-def runnable_regexes(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, int, Matcher]]:
-    """(rule index, matcher index, matcher) of the regexes that apply to this segment and pass their
-    prefilter: every clause of literals met, and a digit run as long as `min_digits`."""
+def runnable_regexes(
+    compiled: CompiledPolicy, prep: _Prepared
+) -> Iterator[tuple[int, int, Matcher, list[int] | None]]:
+    """(rule index, matcher index, matcher, where its matches can start) of the regexes that apply to this
+    segment and pass their prefilter: every clause of literals met, and a digit run as long as `min_digits`.
+    _matches(matcher.pattern, text, positions) runs one as the engine does."""
     entries = compiled.regex_matchers(prep.segment.kind, _segment_langs(prep)).entries
-    for index, matcher, _starts in _regex_runs(compiled, prep):
+    for index, matcher, positions in _regex_runs(compiled, prep):
         ri, mi, _m, _needs = entries[index]
-        yield ri, mi, matcher
+        yield ri, mi, matcher, positions
 
 
 def _regex_runs(compiled: CompiledPolicy, prep: _Prepared) -> Iterator[tuple[int, Matcher, list[int] | None]]:
