@@ -53,16 +53,16 @@ def corpus_posts(n: int, length: int = 280, seed: int = 1, compliant_only: bool 
     them); `compliant_only` builds them from the compliant look-alikes. main() prints how many of each set's
     posts are flagged."""
     texts = _corpus_texts(_LOOK_ALIKES if compliant_only else ("dev.zh.jsonl", "dev.en.jsonl"))
+    pools = {lang: [text for text, flagged in texts[lang] if not (compliant_only and flagged)] for lang in texts}
     rng = random.Random(seed)
-    posts = []
-    for i in range(n):
-        lang = "zh" if i % 2 == 0 else "en"
-        pool = [text for text, flagged in texts[lang] if not (compliant_only and flagged)]
-        text = ""
-        while len(text) < length:
-            text += rng.choice(pool) + " "
-        posts.append(text[:length])
-    return posts
+    return [_filled("", pools["zh" if i % 2 == 0 else "en"], length, rng) for i in range(n)]
+
+
+def _filled(text: str, pool: list[str], length: int, rng: random.Random) -> str:
+    """`text` followed by posts drawn from `pool`, cut to `length` characters."""
+    while len(text) < length:
+        text += rng.choice(pool) + " "
+    return text[:length]
 
 
 def one_in_posts(n: int, flagged_share: float = 0.6, length: int = 280, seed: int = 3) -> list[str]:
@@ -75,10 +75,8 @@ def one_in_posts(n: int, flagged_share: float = 0.6, length: int = 280, seed: in
     posts = []
     for i in range(n):
         lang = "zh" if i % 2 == 0 else "en"
-        text = rng.choice(pools[(lang, True)]) + " " if rng.random() < flagged_share else ""
-        while len(text) < length:
-            text += rng.choice(pools[(lang, False)]) + " "
-        posts.append(text[:length])
+        opening = rng.choice(pools[(lang, True)]) + " " if rng.random() < flagged_share else ""
+        posts.append(_filled(opening, pools[(lang, False)], length, rng))
     return posts
 
 
