@@ -867,21 +867,20 @@ positions_of(PyObject *starts, Py_ssize_t group, const int32_t **positions, int3
 {
     Py_ssize_t size = PyBytes_Check(starts) ? PyBytes_GET_SIZE(starts) / (Py_ssize_t)sizeof(int32_t) : -1;
     const int32_t *packed = size >= STARTS_HEADER ? (const int32_t *)PyBytes_AS_STRING(starts) : NULL;
-    if (packed == NULL || packed[1] < 0 || STARTS_HEADER + (Py_ssize_t)packed[1] > size) {
-        PyErr_SetString(PyExc_ValueError, "not the start positions that Literals.scan() packs");
-        return -1;
-    }
+    if (packed == NULL || packed[1] < 0 || STARTS_HEADER + (Py_ssize_t)packed[1] > size)
+        goto malformed;
     Py_ssize_t r = group - packed[0];
     if (r < 0 || r >= packed[1] || packed[STARTS_HEADER + r] == 0)
         return 0;
     Py_ssize_t at = packed[STARTS_HEADER + r];
-    if (at >= size || packed[at] < 0 || at + 1 + (Py_ssize_t)packed[at] > size) {
-        PyErr_SetString(PyExc_ValueError, "not the start positions that Literals.scan() packs");
-        return -1;
-    }
+    if (at >= size || packed[at] < 0 || at + 1 + (Py_ssize_t)packed[at] > size)
+        goto malformed;
     *count = packed[at];
     *positions = packed + at + 1;
     return 1;
+malformed:
+    PyErr_SetString(PyExc_ValueError, "not the start positions that Literals.scan() packs");
+    return -1;
 }
 
 /* scan(text) -> (flags, starts, found): `flags` a byte per group, 1 where a word of the group occurs in
